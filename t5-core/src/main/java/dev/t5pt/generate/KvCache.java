@@ -1,0 +1,64 @@
+package dev.t5pt.generate;
+
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.Encoded;
+import dev.t5pt.model.T5Model;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Per decoder layer: self-attention K/V [B·H, Tmax, K] that fill one row per step, and cross-attention
+ * K/V [B·H, Le, K] computed once from the encoder output. Rows past the current step hold finite stale
+ * values (zero at first) that the causal mask gives zero weight.
+ */
+public final class KvCache {
+    private final INDArray[] selfK;
+    private final INDArray[] selfV;
+    private final INDArray[] crossK;
+    private final INDArray[] crossV;
+    private final int maxSteps;
+
+    private KvCache(int layers, int maxSteps) {
+        selfK = new INDArray[layers];
+        selfV = new INDArray[layers];
+        crossK = new INDArray[layers];
+        crossV = new INDArray[layers];
+        this.maxSteps = maxSteps;
+    }
+
+    /** Buffers for up to maxSteps positions, cross K/V filled from enc. */
+    public static KvCache create(T5Model model, Activations act, Encoded enc, int maxSteps) {
+        var c = model.config();
+        int layers = c.numDecoderLayers();
+        KvCache cache = new KvCache(layers, maxSteps);
+        long bh = (long) enc.batch() * c.numHeads();
+        for (int l = 0; l < layers; l++) {
+            cache.selfK[l] = act.get("kv." + l + ".selfK", bh, maxSteps, c.dKv());
+            cache.selfV[l] = act.get("kv." + l + ".selfV", bh, maxSteps, c.dKv());
+            cache.crossK[l] = act.get("kv." + l + ".crossK", bh, enc.length(), c.dKv());
+            cache.crossV[l] = act.get("kv." + l + ".crossV", bh, enc.length(), c.dKv());
+            model.decoder().blocks().get(l).crossKv(model.kernels(), act, "gen.blk", enc.hidden(), enc.batch(),
+                    cache.crossK[l], cache.crossV[l]);
+        }
+        return cache;
+    }
+
+    public int maxSteps() {
+        return maxSteps;
+    }
+
+    public INDArray selfK(int layer) {
+        return selfK[layer];
+    }
+
+    public INDArray selfV(int layer) {
+        return selfV[layer];
+    }
+
+    public INDArray crossK(int layer) {
+        return crossK[layer];
+    }
+
+    public INDArray crossV(int layer) {
+        return crossV[layer];
+    }
+}

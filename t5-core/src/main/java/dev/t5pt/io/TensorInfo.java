@@ -1,0 +1,38 @@
+package dev.t5pt.io;
+
+import java.util.Arrays;
+
+/**
+ * One tensor's entry in a safetensors header: its type, shape and byte range relative to the start of
+ * the data section.
+ */
+public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
+
+    public long numElements() {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        return n;
+    }
+
+    public String shapeString() {
+        return Arrays.toString(shape);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorInfo t && t.name.equals(name) && t.dtype == dtype
+                && Arrays.equals(t.shape, shape) && t.begin == begin && t.end == end;
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + Arrays.hashCode(shape);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + dtype + " " + shapeString();
+    }
+}

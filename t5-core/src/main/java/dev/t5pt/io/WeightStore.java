@@ -1,0 +1,184 @@
+package dev.t5pt.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The tensors of one model directory in HF layout: {@code model.safetensors}, or shards listed by
+ * {@code model.safetensors.index.json}. Lookups go by canonical HF name with known aliases; every miss or
+ * shape mismatch names the key, the expected shape and the file.
+ */
+public final class WeightStore implements Closeable {
+    public static final String SINGLE = "model.safetensors";
+    public static final String INDEX = "model.safetensors.index.json";
+
+    /** Keys some checkpoints carry that T5 never reads. */
+    private static final Set<String> IGNORABLE = Set.of(
+            "decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight");
+
+    /** Alternative names under which a canonical tensor may be stored. */
+    private static final Map<String, List<String>> ALIASES = Map.of(
+            "shared.weight", List.of("encoder.embed_tokens.weight", "decoder.embed_tokens.weight"));
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final Map<String, SafetensorsFile> fileOf = new LinkedHashMap<>();
+    private final List<SafetensorsFile> files;
+    private final Set<String> used = new TreeSet<>();
+
+    private WeightStore(Path dir, Map<String, SafetensorsFile> fileOf, List<SafetensorsFile> files) {
+        this.dir = dir;
+        this.fileOf.putAll(fileOf);
+        this.files = files;
+    }
+
+    public static WeightStore open(Path dir) throws IOException {
+        Path index = dir.resolve(INDEX);
+        Path single = dir.resolve(SINGLE);
+        if (Files.exists(index)) {
+            return openSharded(dir, index);
+        }
+        if (!Files.exists(single)) {
+            throw new NoSuchFileException(single.toString(), null,
+                    "no weights: expected " + SINGLE + " or " + INDEX + " in " + dir
+                            + " (convert other formats with ./t5pt convert)");
+        }
+        SafetensorsFile f = SafetensorsFile.open(single);
+        Map<String, SafetensorsFile> map = new LinkedHashMap<>();
+        f.tensors().keySet().forEach(k -> map.put(k, f));
+        return new WeightStore(dir, map, List.of(f));
+    }
+
+    private static WeightStore openSharded(Path dir, Path index) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(index));
+        } catch (JsonProcessingException e) {
+            throw new IOException(index + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        JsonNode wm = root == null ? null : root.get("weight_map");
+        if (wm == null || !wm.isObject()) {
+            throw new IOException(index + ": expected an object \"weight_map\": {tensor name: shard file}");
+        }
+        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        Map<String, SafetensorsFile> map = new LinkedHashMap<>();
+        try {
+            Iterator<Map.Entry<String, JsonNode>> it = wm.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String shardName = e.getValue().asText();
+                Path shard = dir.resolve(shardName).normalize();
+                if (!shard.getParent().equals(dir.normalize()) && !shard.startsWith(dir.normalize())) {
+                    throw new IOException(index + ": shard '" + shardName + "' lies outside " + dir);
+                }
+                if (!Files.exists(shard)) {
+                    throw new NoSuchFileException(shard.toString(), null,
+                            index.getFileName() + " names this shard for '" + e.getKey() + "' but it is missing");
+                }
+                SafetensorsFile f = shards.get(shardName);
+                if (f == null) {
+                    f = SafetensorsFile.open(shard);
+                    shards.put(shardName, f);
+                }
+                if (!f.contains(e.getKey())) {
+                    throw new IOException(index + ": '" + e.getKey() + "' is mapped to " + shardName
+                            + " but that shard does not hold it");
+                }
+                map.put(e.getKey(), f);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (SafetensorsFile f : shards.values()) {
+                f.close();
+            }
+            throw e;
+        }
+        return new WeightStore(dir, map, List.copyOf(shards.values()));
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Every stored key. */
+    public Set<String> keys() {
+        return fileOf.keySet();
+    }
+
+    public boolean has(String name) {
+        return resolve(name) != null;
+    }
+
+    /** The tensor stored under {@code name} (or an alias), checked against {@code expectedShape}, as FLOAT. */
+    public INDArray get(String name, long... expectedShape) throws IOException {
+        String key = resolve(name);
+        if (key == null) {
+            throw new IOException(where() + ": missing tensor '" + name + "' (expected shape "
+                    + Arrays.toString(expectedShape) + ")");
+        }
+        SafetensorsFile f = fileOf.get(key);
+        TensorInfo t = f.info(key);
+        if (!Arrays.equals(t.shape(), expectedShape)) {
+            throw new IOException(f.path() + ": tensor '" + key + "' has shape " + t.shapeString()
+                    + ", expected " + Arrays.toString(expectedShape));
+        }
+        if (!t.dtype().isFloating()) {
+            throw new IOException(f.path() + ": tensor '" + key + "' is " + t.dtype() + ", expected F32, F16 or BF16");
+        }
+        used.add(key);
+        INDArray a = f.read(key);
+        return a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT ? a : a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    }
+
+    /** Stored keys that no {@link #get} read, apart from aliases of read ones and known ignorable keys. */
+    public Set<String> unusedKeys() {
+        Set<String> out = new TreeSet<>(fileOf.keySet());
+        out.removeAll(used);
+        out.removeAll(IGNORABLE);
+        for (Map.Entry<String, List<String>> a : ALIASES.entrySet()) {
+            if (used.contains(a.getKey()) || a.getValue().stream().anyMatch(used::contains)) {
+                out.remove(a.getKey());
+                a.getValue().forEach(out::remove);
+            }
+        }
+        return out;
+    }
+
+    private String resolve(String name) {
+        if (fileOf.containsKey(name)) {
+            return name;
+        }
+        for (String alias : ALIASES.getOrDefault(name, List.of())) {
+            if (fileOf.containsKey(alias)) {
+                return alias;
+            }
+        }
+        return null;
+    }
+
+    private String where() {
+        return files.size() == 1 ? files.get(0).path().toString() : dir.resolve(INDEX).toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (SafetensorsFile f : files) {
+            f.close();
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.t5pt.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The row-wise operations T5 needs beyond matrix products, each forward with its backward beside it.
+ * All arrays are FLOAT, 'c'-ordered and contiguous. Legend: N rows, D d_model, F d_ff, B batch, H heads,
+ * Lq/Lk query/key lengths, K d_kv, I = H·K, V vocabulary.
+ *
+ * <p>Two implementations: {@link Nd4jKernels} composes ND4J ops and runs on any backend (the reference);
+ * {@link VectorKernels} runs the JDK Vector API over the CPU buffers (fast). {@link #forBackend()} picks.
+ */
+public interface Kernels {
+
+    /** The fast kernels on the CPU backend, ND4J's ops elsewhere. */
+    static Kernels forBackend() {
+        String backend = Nd4j.getBackend().getClass().getSimpleName();
+        boolean cpu = backend.contains("Cpu") || backend.contains("Native");
+        return cpu && VectorKernels.available() ? new VectorKernels() : new Nd4jKernels();
+    }
+
+    String name();
+
+    /** out[n] = w ⊙ x[n] / sqrt(mean(x[n]²) + eps); x, out: [N, D]; w: [D]. */
+    void rmsNorm(INDArray x, INDArray w, float eps, INDArray out);
+
+    /**
+     * Scores to attention probabilities, in place: scores[b·H+h, i, :] = softmax(scores + bias[h, i, :]
+     * over visible keys). scores: [B·H, Lq, Lk]; bias: [H, Lq, Lk] or null (cross-attention).
+     */
+    void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads);
+
+    /** x = max(x, 0) in place; x: [N, F]. */
+    void relu(INDArray x);
+
+    /** out = gelu_new(gate) ⊙ linear (tanh approximation); gate, linear, out: [N, F]. */
+    void geluGate(INDArray gate, INDArray linear, INDArray out);
+
+    /**
+     * Heads apart: dst[b·H+h, pos+l, :] = src[b·L+l, h·K:(h+1)·K]. src: [B·L, I]; dst: [B·H, Ld, K], Ld ≥ pos+L.
+     */
+    void splitHeads(INDArray src, INDArray dst, int batch, int pos);
+
+    /** Heads together: dst[b·L+l, h·K:(h+1)·K] = src[b·H+h, l, :]. src: [B·H, L, K]; dst: [B·L, I]. */
+    void mergeHeads(INDArray src, INDArray dst, int batch);
+
+    /** dst[dstRow+i] = table[ids[i]]; table: [V, D]; dst: [N, D]. */
+    void gatherRows(INDArray table, int[] ids, INDArray dst, long dstRow);
+
+    /** dst[dstRow+i] = src[i]; src: [R, D]; dst: [N, D]. */
+    void copyRows(INDArray src, INDArray dst, long dstRow);
+
+    /**
+     * Mean cross-entropy over rows whose label is not {@code ignore}: −log softmax(logits[n])[labels[n]].
+     * logits: [N, V]; labels: [N]. Returns the sum of the per-row losses (the caller divides by the count).
+     */
+    double crossEntropySum(INDArray logits, int[] labels, int ignore);
+}

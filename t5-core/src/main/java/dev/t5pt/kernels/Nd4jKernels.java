@@ -1,0 +1,120 @@
+package dev.t5pt.kernels;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The reference kernels: plain compositions of ND4J ops, valid on every backend (CPU, CUDA). They
+ * allocate temporaries; {@link VectorKernels} is the allocation-free CPU path tested against these.
+ */
+public final class Nd4jKernels implements Kernels {
+    /** HF's additive mask value, torch.finfo(float32).min. */
+    static final float MASKED = -Float.MAX_VALUE;
+
+    @Override
+    public String name() {
+        return "nd4j";
+    }
+
+    @Override
+    public void rmsNorm(INDArray x, INDArray w, float eps, INDArray out) {
+        // ms[n] = mean(x[n]²): [N, 1]
+        INDArray ms = x.mul(x).mean(true, 1);
+        INDArray inv = Transforms.pow(ms.addi(eps), -0.5, false);
+        out.assign(x.mulColumnVector(inv).muliRowVector(w));
+    }
+
+    @Override
+    public void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads) {
+        long bh = scores.size(0);
+        long lq = scores.size(1);
+        long lk = scores.size(2);
+        long batch = bh / heads;
+        INDArray s4 = scores.reshape('c', batch, heads, lq, lk);
+        if (bias != null) {
+            s4.addi(bias.reshape('c', 1, heads, lq, lk).broadcast(batch, heads, lq, lk));
+        }
+        if (mask instanceof AttentionMask.KeyPadding p) {
+            // (mask − 1)·finfo.min as HF: 0 for real keys, finfo.min for padding; [B, 1, 1, Lk]
+            float[] add = new float[p.additive().length];
+            for (int i = 0; i < add.length; i++) {
+                add[i] = p.additive()[i] == 0f ? 0f : MASKED;
+            }
+            INDArray m = Nd4j.create(add, new long[]{batch, 1, 1, lk}, 'c');
+            s4.addi(m.broadcast(batch, heads, lq, lk));
+        } else if (mask instanceof AttentionMask.Causal c) {
+            float[] add = new float[(int) (lq * lk)];
+            for (int i = 0; i < lq; i++) {
+                for (int j = 0; j < lk; j++) {
+                    add[(int) (i * lk + j)] = j <= i + c.queryOffset() ? 0f : MASKED;
+                }
+            }
+            INDArray m = Nd4j.create(add, new long[]{1, 1, lq, lk}, 'c');
+            s4.addi(m.broadcast(batch, heads, lq, lk));
+        }
+        Nd4j.exec(new SoftMax(scores, scores, 2));
+    }
+
+    @Override
+    public void relu(INDArray x) {
+        Transforms.relu(x, false);
+    }
+
+    @Override
+    public void geluGate(INDArray gate, INDArray linear, INDArray out) {
+        // gelu_new(g) = 0.5·g·(1 + tanh(√(2/π)·(g + 0.044715·g³)))
+        INDArray inner = Transforms.pow(gate, 3, true).muli(0.044715).addi(gate).muli(Math.sqrt(2 / Math.PI));
+        INDArray act = Transforms.tanh(inner, false).addi(1.0).muli(gate).muli(0.5);
+        out.assign(act.muli(linear));
+    }
+
+    @Override
+    public void splitHeads(INDArray src, INDArray dst, int batch, int pos) {
+        long rows = src.size(0);
+        long len = rows / batch;
+        long heads = dst.size(0) / batch;
+        long k = dst.size(2);
+        INDArray from = src.reshape('c', batch, len, heads, k).permute(0, 2, 1, 3);
+        INDArray to = dst.reshape('c', batch, heads, dst.size(1), k)
+                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(pos, pos + len), NDArrayIndex.all());
+        to.assign(from);
+    }
+
+    @Override
+    public void mergeHeads(INDArray src, INDArray dst, int batch) {
+        long heads = src.size(0) / batch;
+        long len = src.size(1);
+        long k = src.size(2);
+        dst.reshape('c', batch, len, heads, k).assign(src.reshape('c', batch, heads, len, k).permute(0, 2, 1, 3));
+    }
+
+    @Override
+    public void gatherRows(INDArray table, int[] ids, INDArray dst, long dstRow) {
+        for (int i = 0; i < ids.length; i++) {
+            dst.getRow(dstRow + i).assign(table.getRow(ids[i]));
+        }
+    }
+
+    @Override
+    public void copyRows(INDArray src, INDArray dst, long dstRow) {
+        INDArrayIndex rows = NDArrayIndex.interval(dstRow, dstRow + src.size(0));
+        dst.get(rows, NDArrayIndex.all()).assign(src);
+    }
+
+    @Override
+    public double crossEntropySum(INDArray logits, int[] labels, int ignore) {
+        INDArray max = logits.max(true, 1);
+        INDArray lse = Transforms.log(Transforms.exp(logits.subColumnVector(max), false).sum(true, 1), false).addi(max);
+        double sum = 0;
+        for (int n = 0; n < labels.length; n++) {
+            if (labels[n] != ignore) {
+                sum += lse.getDouble(n, 0) - logits.getDouble(n, labels[n]);
+            }
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,302 @@
+package dev.t5pt.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The fast CPU kernels: JDK Vector API loops over the arrays' host buffers, one pass per row, no
+ * temporaries. Each method computes exactly what its {@link Nd4jKernels} twin computes (tests hold the
+ * two together); see {@link Kernels} for shapes.
+ */
+public final class VectorKernels implements Kernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder LE = ByteOrder.nativeOrder();
+    private static final int W = S.length();
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
+    static boolean available() {
+        try {
+            return FloatVector.SPECIES_PREFERRED.length() >= 4;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "vector(" + S.vectorBitSize() + "-bit)";
+    }
+
+    @Override
+    public void rmsNorm(INDArray x, INDArray w, float eps, INDArray out) {
+        int d = (int) x.size(1);
+        int rows = (int) x.size(0);
+        ByteBuffer xb = HostMemory.bytes(x);
+        ByteBuffer wb = HostMemory.bytes(w);
+        ByteBuffer ob = HostMemory.bytes(out);
+        int x0 = HostMemory.base(x);
+        int w0 = HostMemory.base(w);
+        int o0 = HostMemory.base(out);
+        for (int r = 0; r < rows; r++) {
+            int xr = x0 + r * d * 4;
+            int or = o0 + r * d * 4;
+            float ss = sumSquares(xb, xr, d);
+            float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
+            int j = 0;
+            for (; j <= d - W; j += W) {
+                FloatVector xv = FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE);
+                FloatVector wv = FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE);
+                xv.mul(inv).mul(wv).intoByteBuffer(ob, or + j * 4, LE);
+            }
+            for (; j < d; j++) {
+                ob.putFloat(or + j * 4, wb.getFloat(w0 + j * 4) * (xb.getFloat(xr + j * 4) * inv));
+            }
+        }
+    }
+
+    private static float sumSquares(ByteBuffer b, int at, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            FloatVector v = FloatVector.fromByteBuffer(S, b, at + j * 4, LE);
+            acc = v.fma(v, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float v = b.getFloat(at + j * 4);
+            s += v * v;
+        }
+        return s;
+    }
+
+    @Override
+    public void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads) {
+        int bh = (int) scores.size(0);
+        int lq = (int) scores.size(1);
+        int lk = (int) scores.size(2);
+        ByteBuffer sb = HostMemory.bytes(scores);
+        int s0 = HostMemory.base(scores);
+        ByteBuffer bb = bias == null ? null : HostMemory.bytes(bias);
+        int b0 = bias == null ? 0 : HostMemory.base(bias);
+        float[] pad = mask instanceof AttentionMask.KeyPadding p ? p.additive() : null;
+        int causal = mask instanceof AttentionMask.Causal c ? c.queryOffset() : -1;
+        for (int g = 0; g < bh; g++) {
+            int h = g % heads;
+            int batchRow = g / heads;
+            for (int i = 0; i < lq; i++) {
+                int row = s0 + ((g * lq + i) * lk) * 4;
+                int brow = bb == null ? -1 : b0 + ((h * lq + i) * lk) * 4;
+                // keys [0, visible) can be seen; causal rows stop at i + offset
+                int visible = causal >= 0 ? Math.min(lk, i + causal + 1) : lk;
+                softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk);
+            }
+        }
+    }
+
+    /** One row: s = s + bias + padMask over [0, visible), −∞ beyond; then a stable softmax. */
+    private static void softmaxRow(ByteBuffer sb, int row, ByteBuffer bb, int brow, float[] pad, int padAt,
+                                   int visible, int lk) {
+        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (; j <= visible - W; j += W) {
+            FloatVector v = FloatVector.fromByteBuffer(S, sb, row + j * 4, LE);
+            if (bb != null) {
+                v = v.add(FloatVector.fromByteBuffer(S, bb, brow + j * 4, LE));
+            }
+            if (pad != null) {
+                v = v.add(FloatVector.fromArray(S, pad, padAt + j));
+            }
+            v.intoByteBuffer(sb, row + j * 4, LE);
+            maxV = maxV.max(v);
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; j < visible; j++) {
+            float v = sb.getFloat(row + j * 4);
+            if (bb != null) {
+                v += bb.getFloat(brow + j * 4);
+            }
+            if (pad != null) {
+                v += pad[padAt + j];
+            }
+            sb.putFloat(row + j * 4, v);
+            max = Math.max(max, v);
+        }
+        if (max == Float.NEGATIVE_INFINITY) {
+            // no visible key: HF's finfo.min mask makes every score equal, i.e. uniform weights
+            float u = 1f / lk;
+            for (int k = 0; k < lk; k++) {
+                sb.putFloat(row + k * 4, u);
+            }
+            return;
+        }
+        FloatVector sumV = FloatVector.zero(S);
+        j = 0;
+        for (; j <= visible - W; j += W) {
+            FloatVector e = FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).sub(max).lanewise(VectorOperators.EXP);
+            e.intoByteBuffer(sb, row + j * 4, LE);
+            sumV = sumV.add(e);
+        }
+        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; j < visible; j++) {
+            float e = (float) Math.exp(sb.getFloat(row + j * 4) - max);
+            sb.putFloat(row + j * 4, e);
+            sum += e;
+        }
+        float inv = 1f / sum;
+        j = 0;
+        for (; j <= visible - W; j += W) {
+            FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).mul(inv).intoByteBuffer(sb, row + j * 4, LE);
+        }
+        for (; j < visible; j++) {
+            sb.putFloat(row + j * 4, sb.getFloat(row + j * 4) * inv);
+        }
+        for (j = visible; j < lk; j++) {
+            sb.putFloat(row + j * 4, 0f);
+        }
+    }
+
+    @Override
+    public void relu(INDArray x) {
+        ByteBuffer b = HostMemory.bytes(x);
+        int at = HostMemory.base(x);
+        int n = (int) x.length();
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            FloatVector.fromByteBuffer(S, b, at + j * 4, LE).max(0f).intoByteBuffer(b, at + j * 4, LE);
+        }
+        for (; j < n; j++) {
+            b.putFloat(at + j * 4, Math.max(0f, b.getFloat(at + j * 4)));
+        }
+    }
+
+    @Override
+    public void geluGate(INDArray gate, INDArray linear, INDArray out) {
+        ByteBuffer gb = HostMemory.bytes(gate);
+        ByteBuffer lb = HostMemory.bytes(linear);
+        ByteBuffer ob = HostMemory.bytes(out);
+        int g0 = HostMemory.base(gate);
+        int l0 = HostMemory.base(linear);
+        int o0 = HostMemory.base(out);
+        int n = (int) gate.length();
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
+            FloatVector inner = g.mul(g).mul(g).mul(0.044715f).add(g).mul(SQRT_2_OVER_PI);
+            FloatVector act = inner.lanewise(VectorOperators.TANH).add(1f).mul(g).mul(0.5f);
+            act.mul(FloatVector.fromByteBuffer(S, lb, l0 + j * 4, LE)).intoByteBuffer(ob, o0 + j * 4, LE);
+        }
+        for (; j < n; j++) {
+            float g = gb.getFloat(g0 + j * 4);
+            float inner = (g * g * g * 0.044715f + g) * SQRT_2_OVER_PI;
+            float act = ((float) Math.tanh(inner) + 1f) * g * 0.5f;
+            ob.putFloat(o0 + j * 4, act * lb.getFloat(l0 + j * 4));
+        }
+    }
+
+    @Override
+    public void splitHeads(INDArray src, INDArray dst, int batch, int pos) {
+        int rows = (int) src.size(0);
+        int len = rows / batch;
+        int heads = (int) (dst.size(0) / batch);
+        int ld = (int) dst.size(1);
+        int k = (int) dst.size(2);
+        ByteBuffer sb = HostMemory.bytes(src);
+        ByteBuffer db = HostMemory.bytes(dst);
+        int s0 = HostMemory.base(src);
+        int d0 = HostMemory.base(dst);
+        int inner = heads * k;
+        for (int b = 0; b < batch; b++) {
+            for (int l = 0; l < len; l++) {
+                int from = s0 + ((b * len + l) * inner) * 4;
+                for (int h = 0; h < heads; h++) {
+                    int to = d0 + (((b * heads + h) * ld + pos + l) * k) * 4;
+                    db.put(to, sb, from + h * k * 4, k * 4);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void mergeHeads(INDArray src, INDArray dst, int batch) {
+        int heads = (int) (src.size(0) / batch);
+        int len = (int) src.size(1);
+        int k = (int) src.size(2);
+        ByteBuffer sb = HostMemory.bytes(src);
+        ByteBuffer db = HostMemory.bytes(dst);
+        int s0 = HostMemory.base(src);
+        int d0 = HostMemory.base(dst);
+        int inner = heads * k;
+        for (int b = 0; b < batch; b++) {
+            for (int l = 0; l < len; l++) {
+                int to = d0 + ((b * len + l) * inner) * 4;
+                for (int h = 0; h < heads; h++) {
+                    int from = s0 + (((b * heads + h) * len + l) * k) * 4;
+                    db.put(to + h * k * 4, sb, from, k * 4);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void gatherRows(INDArray table, int[] ids, INDArray dst, long dstRow) {
+        int d = (int) table.size(1);
+        ByteBuffer tb = HostMemory.bytes(table);
+        ByteBuffer db = HostMemory.bytes(dst);
+        int t0 = HostMemory.base(table);
+        int d0 = HostMemory.base(dst) + (int) (dstRow * d * 4);
+        for (int i = 0; i < ids.length; i++) {
+            db.put(d0 + i * d * 4, tb, t0 + ids[i] * d * 4, d * 4);
+        }
+    }
+
+    @Override
+    public void copyRows(INDArray src, INDArray dst, long dstRow) {
+        int d = (int) dst.size(1);
+        int n = (int) src.length();
+        HostMemory.bytes(dst).put(HostMemory.base(dst) + (int) (dstRow * d * 4), HostMemory.bytes(src),
+                HostMemory.base(src), n * 4);
+    }
+
+    @Override
+    public double crossEntropySum(INDArray logits, int[] labels, int ignore) {
+        int v = (int) logits.size(1);
+        ByteBuffer lb = HostMemory.bytes(logits);
+        int l0 = HostMemory.base(logits);
+        double sum = 0;
+        for (int n = 0; n < labels.length; n++) {
+            if (labels[n] == ignore) {
+                continue;
+            }
+            int row = l0 + n * v * 4;
+            sum += logSumExp(lb, row, v) - lb.getFloat(row + labels[n] * 4);
+        }
+        return sum;
+    }
+
+    private static double logSumExp(ByteBuffer b, int row, int n) {
+        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            maxV = maxV.max(FloatVector.fromByteBuffer(S, b, row + j * 4, LE));
+        }
+        float max = maxV.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
+            max = Math.max(max, b.getFloat(row + j * 4));
+        }
+        FloatVector sumV = FloatVector.zero(S);
+        j = 0;
+        for (; j <= n - W; j += W) {
+            sumV = sumV.add(FloatVector.fromByteBuffer(S, b, row + j * 4, LE).sub(max).lanewise(VectorOperators.EXP));
+        }
+        double sum = sumV.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            sum += Math.exp(b.getFloat(row + j * 4) - max);
+        }
+        return Math.log(sum) + max;
+    }
+}

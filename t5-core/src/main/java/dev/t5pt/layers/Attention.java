@@ -1,0 +1,65 @@
+package dev.t5pt.layers;
+
+import dev.t5pt.kernels.AttentionMask;
+import dev.t5pt.kernels.Kernels;
+import dev.t5pt.model.Activations;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * T5 multi-head attention (self or cross), no 1/√d_kv scaling: probs = softmax(Q·Kᵀ + bias + mask),
+ * out = merge(probs·V)·Oᵀ. Heads are laid out [B·H, L, K] so each product is one rank-3 matmul.
+ * Legend: B batch, H heads, K d_kv, I = H·K, D d_model, Lq/Lk query/key lengths.
+ */
+public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int dKv) {
+
+    /** What backward reads: the heads of Q, K, V and the probabilities. */
+    public record Saved(INDArray qh /* [B·H, Lq, K] */, INDArray kh /* [B·H, Lk, K] */,
+                        INDArray vh /* [B·H, Lk, K] */, INDArray probs /* [B·H, Lq, Lk] */) {
+    }
+
+    public int inner() {
+        return heads * dKv;
+    }
+
+    /**
+     * Full attention: queries from x [B·Lq, D], keys and values from kv [B·Lk, D] (kv == x for
+     * self-attention); out [B·Lq, D]. bias [H, Lq, Lk] or null. Buffers are taken from act under scope.
+     */
+    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray kv, int batch, int lq,
+                         int lk, INDArray bias, AttentionMask mask, INDArray out) {
+        INDArray kh = act.get(scope + ".kh", (long) batch * heads, lk, dKv);
+        INDArray vh = act.get(scope + ".vh", (long) batch * heads, lk, dKv);
+        projectHeads(kr, act, scope, k, kv, batch, kh, 0);
+        projectHeads(kr, act, scope, v, kv, batch, vh, 0);
+        return forwardWithKv(kr, act, scope, x, kh, vh, batch, lq, bias, mask, out);
+    }
+
+    /**
+     * Attention over keys and values already in head layout (cross-attention's K/V computed once, or a
+     * KV cache): kh, vh [B·H, Lk, K].
+     */
+    public Saved forwardWithKv(Kernels kr, Activations act, String scope, INDArray x, INDArray kh, INDArray vh,
+                               int batch, int lq, INDArray bias, AttentionMask mask, INDArray out) {
+        long lk = kh.size(1);
+        INDArray qh = act.get(scope + ".qh", (long) batch * heads, lq, dKv);
+        projectHeads(kr, act, scope, q, x, batch, qh, 0);
+        INDArray probs = act.get(scope + ".probs", (long) batch * heads, lq, lk);
+        Nd4j.matmul(qh, kh, probs, false, true, false);          // scores = Q·Kᵀ: [B·H, Lq, Lk]
+        kr.softmax(probs, bias, mask, heads);                    // + bias + mask, softmax over keys
+        INDArray ctx = act.get(scope + ".ctx", (long) batch * heads, lq, dKv);
+        Nd4j.matmul(probs, vh, ctx, false, false, false);        // ctx = probs·V: [B·H, Lq, K]
+        INDArray merged = act.get(scope + ".merged", (long) batch * lq, inner());
+        kr.mergeHeads(ctx, merged, batch);                       // [B·Lq, I]
+        o.forward(merged, out);                                  // [B·Lq, D]
+        return new Saved(qh, kh, vh, probs);
+    }
+
+    /** dst[:, pos:pos+L, :] = heads(x·Wᵀ); x: [B·L, D]; dst: [B·H, Ld, K]. */
+    public void projectHeads(Kernels kr, Activations act, String scope, Linear w, INDArray x, int batch,
+                             INDArray dst, int pos) {
+        INDArray flat = act.get(scope + ".proj", x.size(0), inner());
+        w.forward(x, flat);
+        kr.splitHeads(flat, dst, batch, pos);
+    }
+}

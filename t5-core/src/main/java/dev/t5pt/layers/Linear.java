@@ -1,0 +1,26 @@
+package dev.t5pt.layers;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** A bias-free projection in torch's layout: y = x·Wᵀ with W [out, in]. Frozen: no weight gradient. */
+public record Linear(INDArray weight /* [out, in] */) {
+
+    public long in() {
+        return weight.size(1);
+    }
+
+    public long out() {
+        return weight.size(0);
+    }
+
+    /** y = x·Wᵀ; x: [N, in], y: [N, out] (preallocated). */
+    public void forward(INDArray x, INDArray y) {
+        Nd4j.matmul(x, weight, y, false, true, false);
+    }
+
+    /** dx = dy·W (inverts y = x·Wᵀ); dy: [N, out], dx: [N, in]. */
+    public void backward(INDArray dy, INDArray dx) {
+        Nd4j.matmul(dy, weight, dx, false, false, false);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.t5pt.layers;
+
+import dev.t5pt.kernels.Kernels;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** T5's layer norm: scale only, no mean subtraction, no bias: y = w ⊙ x / sqrt(mean(x²) + eps). */
+public record RmsNorm(INDArray weight /* [D] */, float eps) {
+
+    /** x, y: [N, D]. */
+    public void forward(Kernels k, INDArray x, INDArray y) {
+        k.rmsNorm(x, weight, eps, y);
+    }
+}

@@ -1,0 +1,189 @@
+package dev.t5pt.model;
+
+import dev.t5pt.config.T5Config;
+import dev.t5pt.io.WeightStore;
+import dev.t5pt.kernels.AttentionMask;
+import dev.t5pt.kernels.Kernels;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A frozen T5 encoder-decoder: immutable weights shared by every caller, computing into an
+ * {@link Activations} the caller owns (one per thread). The methods without an Activations argument use
+ * the model's own buffers, are synchronized, and return detached copies.
+ *
+ * <p>Legend: B batch, p prompt length, L input length, Le = p + L, T target length, D d_model, V vocabulary.
+ */
+public final class T5Model {
+    private final T5Config config;
+    private final Kernels kernels;
+    private final INDArray shared;   // [V, D]
+    private final Encoder encoder;
+    private final Decoder decoder;
+    private final dev.t5pt.layers.Linear lmHead; // [V, D]
+    private final float logitScale;  // d_model^-0.5 when tied (T5 v1.0), else 1
+    private final Activations own = new Activations();
+
+    T5Model(T5Config config, Kernels kernels, INDArray shared, Encoder encoder, Decoder decoder,
+            dev.t5pt.layers.Linear lmHead) {
+        this.config = config;
+        this.kernels = kernels;
+        this.shared = shared;
+        this.encoder = encoder;
+        this.decoder = decoder;
+        this.lmHead = lmHead;
+        this.logitScale = config.tieWordEmbeddings() ? (float) Math.pow(config.dModel(), -0.5) : 1f;
+    }
+
+    /** Loads {@code config.json} and the safetensors weights of a HF-layout model directory. */
+    public static T5Model load(Path dir) throws IOException {
+        return load(dir, Kernels.forBackend());
+    }
+
+    public static T5Model load(Path dir, Kernels kernels) throws IOException {
+        T5Config config = T5Config.load(dir.resolve("config.json"));
+        try (WeightStore store = WeightStore.open(dir)) {
+            return ModelLoader.build(config, store, kernels);
+        }
+    }
+
+    public T5Config config() {
+        return config;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** The token embedding table [V, D]. */
+    public INDArray shared() {
+        return shared;
+    }
+
+    public Encoder encoder() {
+        return encoder;
+    }
+
+    public Decoder decoder() {
+        return decoder;
+    }
+
+    /** Checks a soft prompt: FLOAT [p, d_model] with p ≥ 1 (null means no prompt). */
+    public void checkPrompt(INDArray prompt) {
+        if (prompt == null) {
+            return;
+        }
+        if (prompt.rank() != 2 || prompt.size(1) != config.dModel() || prompt.size(0) < 1) {
+            throw new IllegalArgumentException("prompt: expected shape [prompt_length, " + config.dModel()
+                    + "], found " + Arrays.toString(prompt.shape()));
+        }
+        if (prompt.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("prompt: expected FLOAT, found " + prompt.dataType());
+        }
+    }
+
+    /** [P ; shared[ids]] per row into buffer name: [B·(p+L), D]. */
+    public INDArray embedWithPrompt(Activations act, String name, int[][] ids, INDArray prompt) {
+        int p = prompt == null ? 0 : (int) prompt.size(0);
+        int len = ids[0].length;
+        INDArray x = act.get(name, (long) ids.length * (p + len), config.dModel());
+        INDArray promptC = prompt == null ? null : (prompt.ordering() == 'c' && !prompt.isView() ? prompt : prompt.dup('c'));
+        for (int b = 0; b < ids.length; b++) {
+            long row = (long) b * (p + len);
+            if (p > 0) {
+                kernels.copyRows(promptC, x, row);
+            }
+            kernels.gatherRows(shared, ids[b], x, row + p);
+        }
+        return x;
+    }
+
+    /** Runs the encoder over [P ; E(ids)] with the prompt-extended mask. */
+    public Encoded encode(Activations act, boolean keep, Batch batch, INDArray prompt) {
+        batch.checkIds(config.vocabSize());
+        checkPrompt(prompt);
+        int p = prompt == null ? 0 : (int) prompt.size(0);
+        int len = p + batch.inputLength();
+        AttentionMask.KeyPadding mask = AttentionMask.KeyPadding.of(Batch.extendMask(batch.attentionMask(), p));
+        INDArray x = embedWithPrompt(act, "enc.embeds", batch.inputIds(), prompt);
+        INDArray h = encoder.forward(kernels, act, keep, x, batch.size(), len, mask);
+        return new Encoded(h, batch.size(), len, p, mask);
+    }
+
+    /** Teacher-forced decoder over decoderIds [B, T]; returns logits [B·T, V] (buffer "dec.logits"). */
+    public INDArray decodeLogits(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
+        int t = decoderIds[0].length;
+        INDArray y = act.get("dec.embeds", (long) enc.batch() * t, config.dModel());
+        for (int b = 0; b < decoderIds.length; b++) {
+            kernels.gatherRows(shared, decoderIds[b], y, (long) b * t);
+        }
+        INDArray h = decoder.forward(kernels, act, keep, y, enc.batch(), t, enc.hidden(), enc.length(), enc.mask());
+        return logits(act, "dec", h);
+    }
+
+    /** logits = (h · scale)·W_headᵀ for decoder output h [N, D]; [N, V] in buffer prefix.logits. */
+    public INDArray logits(Activations act, String prefix, INDArray hidden) {
+        INDArray in = hidden;
+        if (logitScale != 1f) {
+            in = act.get(prefix + ".scaled", hidden.size(0), hidden.size(1));
+            hidden.mul(logitScale, in);
+        }
+        INDArray logits = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
+        lmHead.forward(in, logits);
+        return logits;
+    }
+
+    /** Encoder, teacher-forced decoder on shift_right(labels), logits and loss; arrays are act's buffers. */
+    public Forward forward(Activations act, boolean keep, Batch batch, INDArray prompt) {
+        if (batch.labels() == null) {
+            throw new IllegalArgumentException("labels: the forward pass needs labels (use encode() or generate())");
+        }
+        Encoded enc = encode(act, keep, batch, prompt);
+        int[][] decIds = Batch.shiftRight(batch.labels(), config.decoderStartTokenId(), config.padTokenId());
+        INDArray logits = decodeLogits(act, keep, enc, decIds);
+        int t = batch.targetLength();
+        int[] flat = new int[batch.size() * t];
+        int count = 0;
+        for (int b = 0; b < batch.size(); b++) {
+            for (int i = 0; i < t; i++) {
+                flat[b * t + i] = batch.labels()[b][i];
+                count += flat[b * t + i] != Batch.IGNORE ? 1 : 0;
+            }
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("labels: every position is -100, so the loss is undefined");
+        }
+        double loss = kernels.crossEntropySum(logits, flat, Batch.IGNORE) / count;
+        INDArray decHidden = act.peek("dec.hidden");
+        return new Forward(enc.hidden3d(), decHidden.reshape('c', batch.size(), t, config.dModel()),
+                logits.reshape('c', batch.size(), t, config.vocabSize()), loss, count);
+    }
+
+    /** {@link #forward(Activations, boolean, Batch, INDArray)} on the model's own buffers, detached. */
+    public synchronized Forward forward(Batch batch, INDArray prompt) {
+        return forward(own, false, batch, prompt).detach();
+    }
+
+    /** The encoder output [B, p+L, D] on the model's own buffers, detached. */
+    public synchronized INDArray encode(Batch batch, INDArray prompt) {
+        return encode(own, false, batch, prompt).hidden3d().dup();
+    }
+
+    /** The mean loss of labels given inputs (and prompt). */
+    public synchronized double loss(Batch batch, INDArray prompt) {
+        return forward(own, false, batch, prompt).loss();
+    }
+
+    /** The buffers the synchronized convenience methods use (for generation helpers). */
+    Activations ownActivations() {
+        return own;
+    }
+
+    public dev.t5pt.layers.Linear lmHead() {
+        return lmHead;
+    }
+}
