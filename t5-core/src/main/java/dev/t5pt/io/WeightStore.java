@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * {@code model.safetensors.index.json}. Lookups go by canonical HF name with known aliases; every miss or
  * shape mismatch names the key, the expected shape and the file.
  */
-public final class WeightStore implements Closeable {
+public final class WeightStore implements WeightSource, Closeable {
     public static final String SINGLE = "model.safetensors";
     public static final String INDEX = "model.safetensors.index.json";
 
@@ -125,6 +125,7 @@ public final class WeightStore implements Closeable {
     }
 
     /** The tensor stored under {@code name} (or an alias), checked against {@code expectedShape}, as FLOAT. */
+    @Override
     public INDArray get(String name, long... expectedShape) throws IOException {
         String key = resolve(name);
         if (key == null) {

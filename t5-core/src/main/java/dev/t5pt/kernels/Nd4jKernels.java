@@ -12,8 +12,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * allocate temporaries; {@link VectorKernels} is the allocation-free CPU path tested against these.
  */
 public final class Nd4jKernels implements Kernels {
-    /** HF's additive mask value, torch.finfo(float32).min. */
-    static final float MASKED = -Float.MAX_VALUE;
+    /** The score a hidden key gets: exp(MASKED − max) = 0 for any visible score. */
+    static final float MASKED = -1e9f;
 
     @Override
     public String name() {
@@ -39,24 +39,33 @@ public final class Nd4jKernels implements Kernels {
             s4.addi(bias.reshape('c', 1, heads, lq, lk).broadcast(batch, heads, lq, lk));
         }
         if (mask instanceof AttentionMask.KeyPadding p) {
-            // (mask − 1)·finfo.min as HF: 0 for real keys, finfo.min for padding; [B, 1, 1, Lk]
-            float[] add = new float[p.additive().length];
-            for (int i = 0; i < add.length; i++) {
-                add[i] = p.additive()[i] == 0f ? 0f : MASKED;
+            // keep[b, j] = 1 for a real key, 0 for padding: [B, 1, 1, Lk]
+            float[] keep = new float[p.additive().length];
+            for (int i = 0; i < keep.length; i++) {
+                keep[i] = p.additive()[i] == 0f ? 1f : 0f;
             }
-            INDArray m = Nd4j.create(add, new long[]{batch, 1, 1, lk}, 'c');
-            s4.addi(m.broadcast(batch, heads, lq, lk));
+            hide(s4, Nd4j.create(keep, new long[]{batch, 1, 1, lk}, 'c'));
         } else if (mask instanceof AttentionMask.Causal c) {
-            float[] add = new float[(int) (lq * lk)];
+            float[] keep = new float[(int) (lq * lk)];
             for (int i = 0; i < lq; i++) {
                 for (int j = 0; j < lk; j++) {
-                    add[(int) (i * lk + j)] = j <= i + c.queryOffset() ? 0f : MASKED;
+                    keep[(int) (i * lk + j)] = j <= i + c.queryOffset() ? 1f : 0f;
                 }
             }
-            INDArray m = Nd4j.create(add, new long[]{1, 1, lq, lk}, 'c');
-            s4.addi(m.broadcast(batch, heads, lq, lk));
+            hide(s4, Nd4j.create(keep, new long[]{1, 1, lq, lk}, 'c'));
         }
         Nd4j.exec(new SoftMax(scores, scores, 2));
+    }
+
+    /**
+     * s = keep ? s : MASKED (keep broadcast to s). Masked scores become one constant, so a row with no
+     * visible key is uniform, as HF's finfo.min mask makes it (libnd4j's softmax turns rows of −FLT_MAX
+     * into NaN, so a finite constant is used).
+     */
+    private static void hide(INDArray s4, INDArray keep) {
+        long[] shape = s4.shape();
+        INDArray k = keep.broadcast(shape);
+        s4.muli(k).addi(k.rsub(1.0).muli(MASKED));
     }
 
     @Override

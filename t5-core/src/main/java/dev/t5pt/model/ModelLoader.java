@@ -2,7 +2,7 @@ package dev.t5pt.model;
 
 import dev.t5pt.config.FeedForwardProj;
 import dev.t5pt.config.T5Config;
-import dev.t5pt.io.WeightStore;
+import dev.t5pt.io.WeightSource;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.layers.Attention;
 import dev.t5pt.layers.DecoderBlock;
@@ -20,14 +20,14 @@ import java.util.List;
 /** Builds a {@link T5Model} from HF state-dict names; reads like the key tree. */
 final class ModelLoader {
     private final T5Config c;
-    private final WeightStore w;
+    private final WeightSource w;
 
-    private ModelLoader(T5Config c, WeightStore w) {
+    private ModelLoader(T5Config c, WeightSource w) {
         this.c = c;
         this.w = w;
     }
 
-    static T5Model build(T5Config config, WeightStore store, Kernels kernels) throws IOException {
+    static T5Model build(T5Config config, WeightSource store, Kernels kernels) throws IOException {
         return new ModelLoader(config, store).build(kernels);
     }
 

@@ -51,6 +51,20 @@ public final class T5Model {
         }
     }
 
+    /** A model of the given shape whose tensors come from any source (e.g. seeded random weights). */
+    public static T5Model build(T5Config config, dev.t5pt.io.WeightSource weights, Kernels kernels) throws IOException {
+        return ModelLoader.build(config, weights, kernels);
+    }
+
+    /** A seeded random-weight model of the given shape, for benchmarks and tests. */
+    public static T5Model random(T5Config config, long seed) {
+        try {
+            return ModelLoader.build(config, new dev.t5pt.io.RandomWeights(seed), Kernels.forBackend());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public T5Config config() {
         return config;
     }

@@ -1,0 +1,161 @@
+package dev.t5pt.kernels;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every fast kernel against its ND4J-op twin on random shapes, including odd widths and views. */
+class KernelTwinsTest {
+    final Kernels fast = new VectorKernels();
+    final Kernels ref = new Nd4jKernels();
+    final Random rnd = new Random(42);
+
+    INDArray randn(long... shape) {
+        Nd4j.getRandom().setSeed(rnd.nextLong());
+        return Nd4j.randn(DataType.FLOAT, shape);
+    }
+
+    static void close(INDArray a, INDArray b, double tol) {
+        assertEquals(a.shapeInfoToString().split("Rank")[0], b.shapeInfoToString().split("Rank")[0]);
+        double err = a.sub(b).amaxNumber().doubleValue() / Math.max(1e-30, b.amaxNumber().doubleValue());
+        assertTrue(err <= tol, "norm-wise error " + err);
+    }
+
+    @Test
+    void rmsNorm() {
+        for (int d : new int[]{1, 7, 16, 48, 67, 512}) {
+            INDArray x = randn(5, d);
+            INDArray w = randn(d);
+            INDArray a = Nd4j.create(DataType.FLOAT, 5, d);
+            INDArray b = Nd4j.create(DataType.FLOAT, 5, d);
+            fast.rmsNorm(x, w, 1e-6f, a);
+            ref.rmsNorm(x, w, 1e-6f, b);
+            close(a, b, 1e-6);
+        }
+    }
+
+    @Test
+    void softmaxWithBiasAndEveryMask() {
+        int heads = 3;
+        for (int lk : new int[]{1, 5, 17, 64}) {
+            int batch = 2;
+            int lq = 4;
+            INDArray bias = randn(heads, lq, lk);
+            int[][] mask = new int[batch][lk];
+            for (int j = 0; j < lk; j++) {
+                mask[0][j] = j < Math.max(1, lk - 3) ? 1 : 0;
+                mask[1][j] = rnd.nextBoolean() || j == 0 ? 1 : 0;
+            }
+            AttentionMask[] masks = {AttentionMask.NONE, AttentionMask.KeyPadding.of(mask), new AttentionMask.Causal(0),
+                    new AttentionMask.Causal(Math.max(0, lk - lq))};
+            for (AttentionMask m : masks) {
+                for (INDArray bs : new INDArray[]{bias, null}) {
+                    INDArray s = randn(batch * heads, lq, lk).muli(3);
+                    INDArray a = s.dup();
+                    INDArray b = s.dup();
+                    fast.softmax(a, bs, m, heads);
+                    ref.softmax(b, bs, m, heads);
+                    close(a, b, 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fullyPaddedRowAttendsUniformlyWithoutNaN() {
+        int lk = 6;
+        int[][] mask = {{0, 0, 0, 0, 0, 0}};
+        for (Kernels k : new Kernels[]{fast, ref}) {
+            INDArray s = randn(2, 3, lk);
+            k.softmax(s, randn(2, 3, lk), AttentionMask.KeyPadding.of(mask), 2);
+            assertFalse(s.isNaN().any(), k.name());
+            close(s, Nd4j.valueArrayOf(new long[]{2, 3, lk}, 1f / lk, DataType.FLOAT), 1e-6);
+        }
+    }
+
+    @Test
+    void reluAndGeluGate() {
+        for (int n : new int[]{1, 13, 96, 1000}) {
+            INDArray x = randn(3, n).muli(4);
+            INDArray a = x.dup();
+            INDArray b = x.dup();
+            fast.relu(a);
+            ref.relu(b);
+            assertEquals(b, a);
+            INDArray lin = randn(3, n);
+            INDArray oa = Nd4j.create(DataType.FLOAT, 3, n);
+            INDArray ob = Nd4j.create(DataType.FLOAT, 3, n);
+            fast.geluGate(x, lin, oa);
+            ref.geluGate(x, lin, ob);
+            close(oa, ob, 1e-6);
+        }
+        // gelu_new(1) = 0.8411920 (tanh approximation); libnd4j's PreciseGELU would give 0.8314
+        INDArray one = Nd4j.createFromArray(new float[][]{{1f}});
+        INDArray out = Nd4j.create(DataType.FLOAT, 1, 1);
+        fast.geluGate(one, one, out);
+        assertEquals(0.8411920, out.getDouble(0), 1e-6);
+    }
+
+    @Test
+    void headSplitMergeGatherCopyIntoViews() {
+        int batch = 2;
+        int heads = 3;
+        int k = 5;
+        int len = 4;
+        INDArray src = randn(batch * len, heads * k);
+        INDArray a = Nd4j.create(DataType.FLOAT, batch * heads, 7, k);
+        INDArray b = Nd4j.create(DataType.FLOAT, batch * heads, 7, k);
+        fast.splitHeads(src, a, batch, 2);
+        ref.splitHeads(src, b, batch, 2);
+        assertEquals(b, a);
+        INDArray heads3 = randn(batch * heads, len, k);
+        INDArray ma = Nd4j.create(DataType.FLOAT, batch * len, heads * k);
+        INDArray mb = Nd4j.create(DataType.FLOAT, batch * len, heads * k);
+        fast.mergeHeads(heads3, ma, batch);
+        ref.mergeHeads(heads3, mb, batch);
+        assertEquals(mb, ma);
+        INDArray table = randn(10, 6);
+        int[] ids = {3, 0, 9, 3};
+        INDArray ga = Nd4j.create(DataType.FLOAT, 6, 6);
+        INDArray gb = Nd4j.create(DataType.FLOAT, 6, 6);
+        fast.gatherRows(table, ids, ga, 1);
+        ref.gatherRows(table, ids, gb, 1);
+        assertEquals(gb, ga);
+        INDArray rows = randn(2, 6);
+        fast.copyRows(rows, ga, 4);
+        ref.copyRows(rows, gb, 4);
+        assertEquals(gb, ga);
+        // a row view of a larger buffer (offset ≠ 0) as destination
+        INDArray big = Nd4j.create(DataType.FLOAT, 20, 6);
+        INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(10, 16), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        fast.gatherRows(table, ids, view, 1);
+        for (int i = 0; i < ids.length; i++) {
+            assertEquals(table.getRow(ids[i]), big.getRow(11 + i), "row " + i);
+        }
+        assertEquals(0.0, big.getRow(10).sumNumber().doubleValue(), "row before untouched");
+    }
+
+    @Test
+    void crossEntropy() {
+        INDArray logits = randn(6, 37).muli(5);
+        int[] labels = {0, 36, -100, 5, 5, -100};
+        double a = fast.crossEntropySum(logits, labels, -100);
+        double b = ref.crossEntropySum(logits, labels, -100);
+        assertEquals(b, a, 1e-5 * Math.abs(b));
+        // by hand for row 0
+        double[] r = logits.getRow(0).toDoubleVector();
+        double lse = 0;
+        for (double v : r) {
+            lse += Math.exp(v);
+        }
+        double row0 = Math.log(lse) - r[0];
+        assertTrue(a > row0);
+    }
+}
