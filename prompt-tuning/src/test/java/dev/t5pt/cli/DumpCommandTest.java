@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** ./t5pt dump reproduces every fixture tensor the forward pass computes, at the fixtures' tolerances. */
 class DumpCommandTest {
-    /** Fixture tensors that are inputs, or need the backward pass (issue 3). */
-    static final Set<String> NOT_COMPUTED = Set.of("input_ids", "attention_mask", "labels", "prompt", "prompt_grad");
+    /** Fixture tensors that are inputs. */
+    static final Set<String> NOT_COMPUTED = Set.of("input_ids", "attention_mask", "labels", "prompt");
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-v1_0", "tiny-v1_1", "tiny-lm-adapt-prompt"})

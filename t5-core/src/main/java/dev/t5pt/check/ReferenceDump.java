@@ -7,6 +7,7 @@ import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Forward;
+import dev.t5pt.model.Retain;
 import dev.t5pt.model.T5Model;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -131,7 +132,7 @@ public final class ReferenceDump {
         out.put("embedded_input", model.embedWithPrompt(act, "dump.x", batch.inputIds(), in.prompt())
                 .reshape('c', b, le, cfg.dModel()).dup());
 
-        Forward f = model.forward(act, true, batch, in.prompt());
+        Forward f = model.forward(act, Retain.ALL, batch, in.prompt());
         out.put("enc_layer0_out", act.peek("enc.0.out").reshape('c', b, le, cfg.dModel()).dup());
         out.put("dec_layer0_out", act.peek("dec.0.out").reshape('c', b, t, cfg.dModel()).dup());
         out.put("encoder_hidden", f.encoderHidden().dup());
@@ -139,7 +140,7 @@ public final class ReferenceDump {
         out.put("logits", f.logits().dup());
         out.put("loss", Nd4j.createFromArray((float) f.loss()));
         if (in.prompt() != null) {
-            Forward n = model.forward(act, false, batch, null);
+            Forward n = model.forward(act, Retain.NOTHING, batch, null);
             out.put("noprompt_encoder_hidden", n.encoderHidden().dup());
             out.put("noprompt_logits", n.logits().dup());
             out.put("noprompt_loss", Nd4j.createFromArray((float) n.loss()));
@@ -147,6 +148,9 @@ public final class ReferenceDump {
             out.put("noprompt_encoder_hidden", f.encoderHidden().dup());
             out.put("noprompt_logits", f.logits().dup());
             out.put("noprompt_loss", Nd4j.createFromArray((float) f.loss()));
+        }
+        if (in.prompt() != null) {
+            out.put("prompt_grad", model.lossAndPromptGrad(act, batch, in.prompt(), false).grad().dup());
         }
         greedy(model, act, batch, null, greedySteps, "noprompt", out);
         if (in.prompt() != null) {

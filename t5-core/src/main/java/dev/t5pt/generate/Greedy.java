@@ -5,6 +5,7 @@ import dev.t5pt.layers.DecoderBlock;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Encoded;
+import dev.t5pt.model.Retain;
 import dev.t5pt.model.T5Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -33,7 +34,7 @@ public final class Greedy {
     public static int[][] generate(T5Model model, Activations act, Batch batch, INDArray prompt, Options opt,
                                    StepListener listener) {
         T5Config c = model.config();
-        Encoded enc = model.encode(act, false, batch, prompt);
+        Encoded enc = model.encode(act, Retain.NOTHING, batch, prompt);
         KvCache cache = KvCache.create(model, act, enc, opt.maxSteps());
         int b = batch.size();
         int[] tokens = new int[b];
@@ -72,7 +73,7 @@ public final class Greedy {
     public static int[][] uncached(T5Model model, Activations act, Batch batch, INDArray prompt, Options opt,
                                    StepListener listener) {
         T5Config c = model.config();
-        Encoded enc = model.encode(act, false, batch, prompt);
+        Encoded enc = model.encode(act, Retain.NOTHING, batch, prompt);
         int b = batch.size();
         int[][] prefix = new int[b][1];
         for (int[] row : prefix) {

@@ -11,15 +11,22 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class RandomWeights implements WeightSource {
     private final long seed;
+    private final DataType dataType;
 
     public RandomWeights(long seed) {
+        this(seed, DataType.FLOAT);
+    }
+
+    /** DOUBLE weights serve gradient checks in double precision (with the ND4J kernels). */
+    public RandomWeights(long seed, DataType dataType) {
         this.seed = seed;
+        this.dataType = dataType;
     }
 
     @Override
     public INDArray get(String name, long... shape) {
         Nd4j.getRandom().setSeed(seed * 31 + name.hashCode());
-        INDArray a = Nd4j.randn(DataType.FLOAT, shape);
+        INDArray a = Nd4j.randn(dataType, shape);
         if (shape.length == 1) {
             return a.muli(0.05).addi(1.0);
         }

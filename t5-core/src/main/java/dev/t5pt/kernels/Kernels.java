@@ -26,16 +26,37 @@ public interface Kernels {
     void rmsNorm(INDArray x, INDArray w, float eps, INDArray out);
 
     /**
+     * Inverts {@code out = w ⊙ x·r, r = (mean(x²)+eps)^-½}: with g = w ⊙ dOut,
+     * dx = r·g − x·r³·mean(g ⊙ x). Writes dx, or adds it to dx when {@code accumulate}.
+     */
+    void rmsNormBackward(INDArray x, INDArray w, float eps, INDArray dOut, INDArray dx, boolean accumulate);
+
+    /**
      * Scores to attention probabilities, in place: scores[b·H+h, i, :] = softmax(scores + bias[h, i, :]
      * over visible keys). scores: [B·H, Lq, Lk]; bias: [H, Lq, Lk] or null (cross-attention).
      */
     void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads);
 
+    /**
+     * Inverts the softmax in place: dProbs becomes dScores = p ⊙ (dp − Σⱼ dpⱼ·pⱼ) per row. Hidden keys have
+     * p = 0 and get no gradient; the bias is frozen. probs, dProbs: [B·H, Lq, Lk].
+     */
+    void softmaxBackward(INDArray probs, INDArray dProbs);
+
     /** x = max(x, 0) in place; x: [N, F]. */
     void relu(INDArray x);
 
+    /** Inverts {@code y = max(x, 0)} from its output: dy = dy ⊙ [y > 0], in place; y, dy: [N, F]. */
+    void reluBackward(INDArray y, INDArray dy);
+
     /** out = gelu_new(gate) ⊙ linear (tanh approximation); gate, linear, out: [N, F]. */
     void geluGate(INDArray gate, INDArray linear, INDArray out);
+
+    /**
+     * Inverts {@code out = gelu_new(gate) ⊙ linear}: dGate = dOut ⊙ linear ⊙ gelu_new'(gate),
+     * dLinear = dOut ⊙ gelu_new(gate). All [N, F].
+     */
+    void geluGateBackward(INDArray gate, INDArray linear, INDArray dOut, INDArray dGate, INDArray dLinear);
 
     /**
      * Heads apart: dst[b·H+h, pos+l, :] = src[b·L+l, h·K:(h+1)·K]. src: [B·L, I]; dst: [B·H, Ld, K], Ld ≥ pos+L.
@@ -56,4 +77,10 @@ public interface Kernels {
      * logits: [N, V]; labels: [N]. Returns the sum of the per-row losses (the caller divides by the count).
      */
     double crossEntropySum(INDArray logits, int[] labels, int ignore);
+
+    /**
+     * Inverts {@code scale · Σ crossEntropy}: dLogits[n] = scale·(softmax(logits[n]) − onehot(labels[n])), and 0
+     * for ignored rows. logits, dLogits: [N, V].
+     */
+    void crossEntropyBackward(INDArray logits, int[] labels, int ignore, double scale, INDArray dLogits);
 }

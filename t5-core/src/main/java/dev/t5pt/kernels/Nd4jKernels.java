@@ -29,6 +29,21 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void rmsNormBackward(INDArray x, INDArray w, float eps, INDArray dOut, INDArray dx, boolean accumulate) {
+        long d = x.size(1);
+        INDArray r = Transforms.pow(x.mul(x).mean(true, 1).addi(eps), -0.5, false); // [N, 1]
+        INDArray g = dOut.mulRowVector(w);                                          // [N, D]
+        INDArray gx = g.mul(x).sum(true, 1).divi(d);                                // mean(g ⊙ x): [N, 1]
+        INDArray r3 = Transforms.pow(r, 3, true);
+        INDArray grad = g.mulColumnVector(r).subi(x.mulColumnVector(r3.muli(gx)));
+        if (accumulate) {
+            dx.addi(grad);
+        } else {
+            dx.assign(grad);
+        }
+    }
+
+    @Override
     public void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads) {
         long bh = scores.size(0);
         long lq = scores.size(1);
@@ -44,7 +59,7 @@ public final class Nd4jKernels implements Kernels {
             for (int i = 0; i < keep.length; i++) {
                 keep[i] = p.additive()[i] == 0f ? 1f : 0f;
             }
-            hide(s4, Nd4j.create(keep, new long[]{batch, 1, 1, lk}, 'c'));
+            hide(s4, Nd4j.create(keep, new long[]{batch, 1, 1, lk}, 'c').castTo(scores.dataType()));
         } else if (mask instanceof AttentionMask.Causal c) {
             float[] keep = new float[(int) (lq * lk)];
             for (int i = 0; i < lq; i++) {
@@ -52,7 +67,7 @@ public final class Nd4jKernels implements Kernels {
                     keep[(int) (i * lk + j)] = j <= i + c.queryOffset() ? 1f : 0f;
                 }
             }
-            hide(s4, Nd4j.create(keep, new long[]{1, 1, lq, lk}, 'c'));
+            hide(s4, Nd4j.create(keep, new long[]{1, 1, lq, lk}, 'c').castTo(scores.dataType()));
         }
         Nd4j.exec(new SoftMax(scores, scores, 2));
     }
@@ -69,8 +84,19 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void softmaxBackward(INDArray probs, INDArray dProbs) {
+        INDArray dot = probs.mul(dProbs).sum(true, 2);                       // [B·H, Lq, 1]
+        dProbs.subi(dot.broadcast(dProbs.shape())).muli(probs);
+    }
+
+    @Override
     public void relu(INDArray x) {
         Transforms.relu(x, false);
+    }
+
+    @Override
+    public void reluBackward(INDArray y, INDArray dy) {
+        dy.muli(y.gt(0).castTo(dy.dataType()));
     }
 
     @Override
@@ -79,6 +105,19 @@ public final class Nd4jKernels implements Kernels {
         INDArray inner = Transforms.pow(gate, 3, true).muli(0.044715).addi(gate).muli(Math.sqrt(2 / Math.PI));
         INDArray act = Transforms.tanh(inner, false).addi(1.0).muli(gate).muli(0.5);
         out.assign(act.muli(linear));
+    }
+
+    @Override
+    public void geluGateBackward(INDArray gate, INDArray linear, INDArray dOut, INDArray dGate, INDArray dLinear) {
+        double c = Math.sqrt(2 / Math.PI);
+        INDArray g2 = gate.mul(gate);
+        INDArray t = Transforms.tanh(g2.mul(0.044715).addi(1.0).muli(gate).muli(c), true);    // tanh(u)
+        INDArray act = t.add(1.0).muli(gate).muli(0.5);                                      // gelu_new(g)
+        // gelu'(g) = ½(1 + t) + ½·g·(1 − t²)·c·(1 + 3·0.044715·g²)
+        INDArray du = g2.muli(3 * 0.044715).addi(1.0).muli(c);
+        INDArray deriv = t.mul(t).rsubi(1.0).muli(gate).muli(du).muli(0.5).addi(t.add(1.0).muli(0.5));
+        dGate.assign(dOut.mul(linear).muli(deriv));
+        dLinear.assign(dOut.mul(act));
     }
 
     @Override
@@ -125,5 +164,20 @@ public final class Nd4jKernels implements Kernels {
             }
         }
         return sum;
+    }
+
+    @Override
+    public void crossEntropyBackward(INDArray logits, int[] labels, int ignore, double scale, INDArray dLogits) {
+        INDArray max = logits.max(true, 1);
+        INDArray e = Transforms.exp(logits.subColumnVector(max), false);
+        INDArray p = e.diviColumnVector(e.sum(true, 1));
+        for (int n = 0; n < labels.length; n++) {
+            if (labels[n] == ignore) {
+                p.getRow(n).assign(0);
+            } else {
+                p.putScalar(n, labels[n], p.getDouble(n, labels[n]) - 1);
+            }
+        }
+        dLogits.assign(p.muli(scale));
     }
 }

@@ -59,6 +59,53 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    @Override
+    public void rmsNormBackward(INDArray x, INDArray w, float eps, INDArray dOut, INDArray dx, boolean accumulate) {
+        int d = (int) x.size(1);
+        int rows = (int) x.size(0);
+        ByteBuffer xb = HostMemory.bytes(x);
+        ByteBuffer wb = HostMemory.bytes(w);
+        ByteBuffer gb = HostMemory.bytes(dOut);
+        ByteBuffer db = HostMemory.bytes(dx);
+        int x0 = HostMemory.base(x);
+        int w0 = HostMemory.base(w);
+        int g0 = HostMemory.base(dOut);
+        int d0 = HostMemory.base(dx);
+        for (int r = 0; r < rows; r++) {
+            int xr = x0 + r * d * 4;
+            int gr = g0 + r * d * 4;
+            int dr = d0 + r * d * 4;
+            float inv = (float) (1.0 / Math.sqrt(sumSquares(xb, xr, d) / d + eps));
+            // mean(g ⊙ x) with g = w ⊙ dOut
+            FloatVector acc = FloatVector.zero(S);
+            int j = 0;
+            for (; j <= d - W; j += W) {
+                FloatVector g = FloatVector.fromByteBuffer(S, gb, gr + j * 4, LE)
+                        .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
+                acc = g.fma(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE), acc);
+            }
+            float gx = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < d; j++) {
+                gx += gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * xb.getFloat(xr + j * 4);
+            }
+            float c = inv * inv * inv * (gx / d);
+            j = 0;
+            for (; j <= d - W; j += W) {
+                FloatVector g = FloatVector.fromByteBuffer(S, gb, gr + j * 4, LE)
+                        .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
+                FloatVector v = g.mul(inv).sub(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE).mul(c));
+                if (accumulate) {
+                    v = v.add(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE));
+                }
+                v.intoByteBuffer(db, dr + j * 4, LE);
+            }
+            for (; j < d; j++) {
+                float v = gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * inv - xb.getFloat(xr + j * 4) * c;
+                db.putFloat(dr + j * 4, accumulate ? db.getFloat(dr + j * 4) + v : v);
+            }
+        }
+    }
+
     private static float sumSquares(ByteBuffer b, int at, int n) {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
@@ -161,6 +208,58 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void softmaxBackward(INDArray probs, INDArray dProbs) {
+        int lk = (int) probs.size(2);
+        int rows = (int) (probs.length() / lk);
+        ByteBuffer pb = HostMemory.bytes(probs);
+        ByteBuffer db = HostMemory.bytes(dProbs);
+        int p0 = HostMemory.base(probs);
+        int d0 = HostMemory.base(dProbs);
+        for (int r = 0; r < rows; r++) {
+            int pr = p0 + r * lk * 4;
+            int dr = d0 + r * lk * 4;
+            FloatVector acc = FloatVector.zero(S);
+            int j = 0;
+            for (; j <= lk - W; j += W) {
+                acc = FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)
+                        .fma(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE), acc);
+            }
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < lk; j++) {
+                dot += pb.getFloat(pr + j * 4) * db.getFloat(dr + j * 4);
+            }
+            j = 0;
+            for (; j <= lk - W; j += W) {
+                FloatVector dp = FloatVector.fromByteBuffer(S, db, dr + j * 4, LE);
+                dp.sub(dot).mul(FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)).intoByteBuffer(db, dr + j * 4, LE);
+            }
+            for (; j < lk; j++) {
+                db.putFloat(dr + j * 4, (db.getFloat(dr + j * 4) - dot) * pb.getFloat(pr + j * 4));
+            }
+        }
+    }
+
+    @Override
+    public void reluBackward(INDArray y, INDArray dy) {
+        ByteBuffer yb = HostMemory.bytes(y);
+        ByteBuffer db = HostMemory.bytes(dy);
+        int y0 = HostMemory.base(y);
+        int d0 = HostMemory.base(dy);
+        int n = (int) y.length();
+        int j = 0;
+        FloatVector zero = FloatVector.zero(S);
+        for (; j <= n - W; j += W) {
+            var positive = FloatVector.fromByteBuffer(S, yb, y0 + j * 4, LE).compare(VectorOperators.GT, 0f);
+            FloatVector.fromByteBuffer(S, db, d0 + j * 4, LE).blend(zero, positive.not()).intoByteBuffer(db, d0 + j * 4, LE);
+        }
+        for (; j < n; j++) {
+            if (!(yb.getFloat(y0 + j * 4) > 0f)) {
+                db.putFloat(d0 + j * 4, 0f);
+            }
+        }
+    }
+
+    @Override
     public void relu(INDArray x) {
         ByteBuffer b = HostMemory.bytes(x);
         int at = HostMemory.base(x);
@@ -195,6 +294,45 @@ public final class VectorKernels implements Kernels {
             float inner = (g * g * g * 0.044715f + g) * SQRT_2_OVER_PI;
             float act = ((float) Math.tanh(inner) + 1f) * g * 0.5f;
             ob.putFloat(o0 + j * 4, act * lb.getFloat(l0 + j * 4));
+        }
+    }
+
+    @Override
+    public void geluGateBackward(INDArray gate, INDArray linear, INDArray dOut, INDArray dGate, INDArray dLinear) {
+        ByteBuffer gb = HostMemory.bytes(gate);
+        ByteBuffer lb = HostMemory.bytes(linear);
+        ByteBuffer ob = HostMemory.bytes(dOut);
+        ByteBuffer dgb = HostMemory.bytes(dGate);
+        ByteBuffer dlb = HostMemory.bytes(dLinear);
+        int g0 = HostMemory.base(gate);
+        int l0 = HostMemory.base(linear);
+        int o0 = HostMemory.base(dOut);
+        int dg0 = HostMemory.base(dGate);
+        int dl0 = HostMemory.base(dLinear);
+        int n = (int) gate.length();
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
+            FloatVector g2 = g.mul(g);
+            FloatVector t = g2.mul(0.044715f).add(1f).mul(g).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH);
+            FloatVector onePlusT = t.add(1f);
+            FloatVector act = onePlusT.mul(g).mul(0.5f);
+            // gelu'(g) = ½(1 + t) + ½·g·(1 − t²)·√(2/π)·(1 + 3·0.044715·g²)
+            FloatVector du = g2.mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
+            FloatVector deriv = t.mul(t).neg().add(1f).mul(g).mul(du).mul(0.5f).add(onePlusT.mul(0.5f));
+            FloatVector dout = FloatVector.fromByteBuffer(S, ob, o0 + j * 4, LE);
+            dout.mul(FloatVector.fromByteBuffer(S, lb, l0 + j * 4, LE)).mul(deriv).intoByteBuffer(dgb, dg0 + j * 4, LE);
+            dout.mul(act).intoByteBuffer(dlb, dl0 + j * 4, LE);
+        }
+        for (; j < n; j++) {
+            float g = gb.getFloat(g0 + j * 4);
+            float t = (float) Math.tanh((g * g * 0.044715f + 1f) * g * SQRT_2_OVER_PI);
+            float act = (t + 1f) * g * 0.5f;
+            float du = (g * g * 3 * 0.044715f + 1f) * SQRT_2_OVER_PI;
+            float deriv = (1f - t * t) * g * du * 0.5f + (1f + t) * 0.5f;
+            float dout = ob.getFloat(o0 + j * 4);
+            dgb.putFloat(dg0 + j * 4, dout * lb.getFloat(l0 + j * 4) * deriv);
+            dlb.putFloat(dl0 + j * 4, dout * act);
         }
     }
 
@@ -276,6 +414,37 @@ public final class VectorKernels implements Kernels {
             sum += logSumExp(lb, row, v) - lb.getFloat(row + labels[n] * 4);
         }
         return sum;
+    }
+
+    @Override
+    public void crossEntropyBackward(INDArray logits, int[] labels, int ignore, double scale, INDArray dLogits) {
+        int v = (int) logits.size(1);
+        ByteBuffer lb = HostMemory.bytes(logits);
+        ByteBuffer db = HostMemory.bytes(dLogits);
+        int l0 = HostMemory.base(logits);
+        int d0 = HostMemory.base(dLogits);
+        for (int n = 0; n < labels.length; n++) {
+            int row = l0 + n * v * 4;
+            int drow = d0 + n * v * 4;
+            if (labels[n] == ignore) {
+                for (int j = 0; j < v; j++) {
+                    db.putFloat(drow + j * 4, 0f);
+                }
+                continue;
+            }
+            float lse = (float) logSumExp(lb, row, v);
+            float s = (float) scale;
+            int j = 0;
+            for (; j <= v - W; j += W) {
+                FloatVector.fromByteBuffer(S, lb, row + j * 4, LE).sub(lse).lanewise(VectorOperators.EXP).mul(s)
+                        .intoByteBuffer(db, drow + j * 4, LE);
+            }
+            for (; j < v; j++) {
+                db.putFloat(drow + j * 4, (float) Math.exp(lb.getFloat(row + j * 4) - lse) * s);
+            }
+            int at = drow + labels[n] * 4;
+            db.putFloat(at, db.getFloat(at) - s);
+        }
     }
 
     private static double logSumExp(ByteBuffer b, int row, int n) {

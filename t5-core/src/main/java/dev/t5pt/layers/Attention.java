@@ -55,6 +55,39 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
         return new Saved(qh, kh, vh, probs);
     }
 
+    /**
+     * Inverts the attention from its saved state. dOut: [B·Lq, D]. Writes dxQ [B·Lq, D] (the query input's
+     * gradient) and adds the key/value input's gradient to dxKv [B·Lk, D] — for self-attention pass the same
+     * array twice: the query part is written first, then K and V add to it.
+     */
+    public void backward(Kernels kr, Activations act, String scope, Saved s, INDArray dOut, int batch, INDArray dxQ,
+                         INDArray dxKv) {
+        long bh = s.probs().size(0);
+        long lq = s.probs().size(1);
+        long lk = s.probs().size(2);
+        INDArray dMerged = act.get(scope + ".dmerged", dOut.size(0), inner());
+        o.backward(dOut, dMerged, false);                          // out = merged·Oᵀ
+        INDArray dCtx = act.get(scope + ".dctx", bh, lq, dKv);
+        kr.splitHeads(dMerged, dCtx, batch, 0);                    // merged = merge(ctx)
+        INDArray dProbs = act.get(scope + ".dprobs", bh, lq, lk);
+        Nd4j.matmul(dCtx, s.vh(), dProbs, false, true, false);     // ctx = probs·V → dprobs = dctx·Vᵀ
+        INDArray dVh = act.get(scope + ".dvh", bh, lk, dKv);
+        Nd4j.matmul(s.probs(), dCtx, dVh, true, false, false);     //                  dV = probsᵀ·dctx
+        kr.softmaxBackward(s.probs(), dProbs);                     // probs = softmax(scores) → dscores
+        INDArray dQh = act.get(scope + ".dqh", bh, lq, dKv);
+        Nd4j.matmul(dProbs, s.kh(), dQh, false, false, false);     // scores = Q·Kᵀ → dQ = dscores·K
+        INDArray dKh = act.get(scope + ".dkh", bh, lk, dKv);
+        Nd4j.matmul(dProbs, s.qh(), dKh, true, false, false);      //                dK = dscoresᵀ·Q
+        INDArray flatQ = act.get(scope + ".dflatq", dxQ.size(0), inner());
+        kr.mergeHeads(dQh, flatQ, batch);
+        q.backward(flatQ, dxQ, false);                             // Q = heads(x·Wqᵀ)
+        INDArray flatKv = act.get(scope + ".dflatkv", dxKv.size(0), inner());
+        kr.mergeHeads(dKh, flatKv, batch);
+        k.backward(flatKv, dxKv, true);                            // K = heads(kv·Wkᵀ)
+        kr.mergeHeads(dVh, flatKv, batch);
+        v.backward(flatKv, dxKv, true);                            // V = heads(kv·Wvᵀ)
+    }
+
     /** dst[:, pos:pos+L, :] = heads(x·Wᵀ); x: [B·L, D]; dst: [B·H, Ld, K]. */
     public void projectHeads(Kernels kr, Activations act, String scope, Linear w, INDArray x, int batch,
                              INDArray dst, int pos) {

@@ -13,18 +13,49 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm layerNorm1, Attention crossAttention,
                            RmsNorm layerNorm2, FeedForward ff) {
 
+    /** What backward reads, and the block's output. */
+    public record Saved(INDArray x, Attention.Saved self, INDArray mid, Attention.Saved cross, INDArray crossRes,
+                        FeedForward.Saved ff, INDArray out) {
+    }
+
     /**
      * Teacher-forced: x [B·T, D]; encoderHidden [B·L, D]; selfBias [H, T, T]; encoderMask over the L keys.
-     * Returns out [B·T, D] (buffer scope.out, which may alias x).
+     * out is buffer scope.out (which may alias x when scopes are shared).
      */
-    public INDArray forward(Kernels kr, Activations act, String scope, INDArray x, int batch, int len,
-                            INDArray encoderHidden, int encLen, INDArray selfBias, AttentionMask encoderMask) {
-        INDArray mid = selfPart(kr, act, scope, x, batch, len, selfBias, new AttentionMask.Causal(0), null, 0);
-        INDArray n1 = act.get(scope + ".n1", x.size(0), x.size(1));
+    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, int batch, int len,
+                         INDArray encoderHidden, int encLen, INDArray selfBias, AttentionMask encoderMask) {
+        long n = x.size(0);
+        long d = x.size(1);
+        INDArray n0 = act.get(scope + ".n0", n, d);
+        layerNorm0.forward(kr, x, n0);
+        INDArray a = act.get(scope + ".attnOut", n, d);
+        Attention.Saved self = selfAttention.forward(kr, act, scope + ".attn", n0, n0, batch, len, len, selfBias,
+                new AttentionMask.Causal(0), a);
+        INDArray mid = act.get(scope + ".mid", n, d);
+        x.add(a, mid);
+        INDArray n1 = act.get(scope + ".n1", n, d);
         layerNorm1.forward(kr, mid, n1);
-        INDArray c = act.get(scope + ".crossOut", x.size(0), x.size(1));
-        crossAttention.forward(kr, act, scope + ".cross", n1, encoderHidden, batch, len, encLen, null, encoderMask, c);
-        return crossAndFf(kr, act, scope, mid, c);
+        INDArray c = act.get(scope + ".crossOut", n, d);
+        Attention.Saved cross = crossAttention.forward(kr, act, scope + ".cross", n1, encoderHidden, batch, len, encLen,
+                null, encoderMask, c);
+        return crossAndFf(kr, act, scope, x, self, mid, cross, c);
+    }
+
+    /**
+     * Inverts the block: turns dOut [B·T, D] into the gradient of its input, in place, and adds the
+     * cross-attention's contribution to dEncoderHidden [B·L, D].
+     */
+    public void backward(Kernels kr, Activations act, String scope, Saved s, INDArray dOut, int batch,
+                         INDArray dEncoderHidden) {
+        long n = dOut.size(0);
+        long d = dOut.size(1);
+        INDArray dn = act.get(scope + ".dn", n, d);
+        ff.backward(kr, act, scope + ".ff", s.ff(), dOut, dn);                // out = cross + FFN(ln₂(cross))
+        layerNorm2.backward(kr, s.crossRes(), dn, dOut, true);                // dOut is now dcross
+        crossAttention.backward(kr, act, scope + ".cross", s.cross(), dOut, batch, dn, dEncoderHidden);
+        layerNorm1.backward(kr, s.mid(), dn, dOut, true);                     // cross = mid + X(ln₁(mid), H): dmid
+        selfAttention.backward(kr, act, scope + ".attn", s.self(), dOut, batch, dn, dn);
+        layerNorm0.backward(kr, s.x(), dn, dOut, true);                       // mid = x + Self(ln₀(x)): dx
     }
 
     /**
@@ -35,13 +66,24 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
     public INDArray step(Kernels kr, Activations act, String scope, INDArray x, int batch, int t, INDArray selfK,
                          INDArray selfV, INDArray crossK, INDArray crossV, INDArray selfBias,
                          AttentionMask encoderMask) {
-        INDArray mid = selfPart(kr, act, scope, x, batch, 1, selfBias, new AttentionMask.Causal(t),
-                new INDArray[]{selfK, selfV}, t);
-        INDArray n1 = act.get(scope + ".n1", x.size(0), x.size(1));
+        long n = x.size(0);
+        long d = x.size(1);
+        INDArray n0 = act.get(scope + ".n0", n, d);
+        layerNorm0.forward(kr, x, n0);
+        INDArray a = act.get(scope + ".attnOut", n, d);
+        String s = scope + ".attn";
+        selfAttention.projectHeads(kr, act, s, selfAttention.k(), n0, batch, selfK, t);
+        selfAttention.projectHeads(kr, act, s, selfAttention.v(), n0, batch, selfV, t);
+        Attention.Saved self = selfAttention.forwardWithKv(kr, act, s, n0, selfK, selfV, batch, 1, selfBias,
+                new AttentionMask.Causal(t), a);
+        INDArray mid = act.get(scope + ".mid", n, d);
+        x.add(a, mid);
+        INDArray n1 = act.get(scope + ".n1", n, d);
         layerNorm1.forward(kr, mid, n1);
-        INDArray c = act.get(scope + ".crossOut", x.size(0), x.size(1));
-        crossAttention.forwardWithKv(kr, act, scope + ".cross", n1, crossK, crossV, batch, 1, null, encoderMask, c);
-        return crossAndFf(kr, act, scope, mid, c);
+        INDArray c = act.get(scope + ".crossOut", n, d);
+        Attention.Saved cross = crossAttention.forwardWithKv(kr, act, scope + ".cross", n1, crossK, crossV, batch, 1,
+                null, encoderMask, c);
+        return crossAndFf(kr, act, scope, x, self, mid, cross, c).out();
     }
 
     /** The cross-attention K and V of encoder output h [B·L, D] into kh, vh [B·H, L, K], once per generation. */
@@ -51,37 +93,18 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         crossAttention.projectHeads(kr, act, scope + ".cross", crossAttention.v(), encoderHidden, batch, vh, 0);
     }
 
-    private INDArray selfPart(Kernels kr, Activations act, String scope, INDArray x, int batch, int len,
-                              INDArray bias, AttentionMask causal, INDArray[] cache, int t) {
-        long n = x.size(0);
-        long d = x.size(1);
-        INDArray n0 = act.get(scope + ".n0", n, d);
-        layerNorm0.forward(kr, x, n0);
-        INDArray a = act.get(scope + ".attnOut", n, d);
-        String s = scope + ".attn";
-        if (cache == null) {
-            selfAttention.forward(kr, act, s, n0, n0, batch, len, len, bias, causal, a);
-        } else {
-            selfAttention.projectHeads(kr, act, s, selfAttention.k(), n0, batch, cache[0], t);
-            selfAttention.projectHeads(kr, act, s, selfAttention.v(), n0, batch, cache[1], t);
-            selfAttention.forwardWithKv(kr, act, s, n0, cache[0], cache[1], batch, len, bias, causal, a);
-        }
-        INDArray mid = act.get(scope + ".mid", n, d);
-        x.add(a, mid);
-        return mid;
-    }
-
-    private INDArray crossAndFf(Kernels kr, Activations act, String scope, INDArray mid, INDArray crossOut) {
+    private Saved crossAndFf(Kernels kr, Activations act, String scope, INDArray x, Attention.Saved self, INDArray mid,
+                             Attention.Saved cross, INDArray crossOut) {
         long n = mid.size(0);
         long d = mid.size(1);
-        INDArray cross = act.get(scope + ".cross.res", n, d);
-        mid.add(crossOut, cross);
+        INDArray crossRes = act.get(scope + ".crossRes", n, d);
+        mid.add(crossOut, crossRes);
         INDArray n2 = act.get(scope + ".n2", n, d);
-        layerNorm2.forward(kr, cross, n2);
+        layerNorm2.forward(kr, crossRes, n2);
         INDArray f = act.get(scope + ".ffOut", n, d);
-        ff.forward(kr, act, scope + ".ff", n2, f);
+        FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", n2, f);
         INDArray out = act.get(scope + ".out", n, d);
-        cross.add(f, out);
-        return out;
+        crossRes.add(f, out);
+        return new Saved(x, self, mid, cross, crossRes, fs, out);
     }
 }

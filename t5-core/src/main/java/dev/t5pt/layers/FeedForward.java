@@ -7,24 +7,40 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /** T5's position-wise MLP, in its two published forms. Legend: N rows, D d_model, F d_ff. */
 public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForward.DenseGatedGeluDense {
 
+    /** What backward reads: the activation's input(s) or output, [N, F] each (second one null for ReLU). */
+    record Saved(INDArray first, INDArray second) {
+    }
+
     /** y = FFN(x); x, y: [N, D]. */
-    void forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y);
+    Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y);
+
+    /** dx = dFFN/dx · dy (written, not added); dy, dx: [N, D]; scratch buffers under scope. */
+    void backward(Kernels kr, Activations act, String scope, Saved saved, INDArray dy, INDArray dx);
 
     /** T5 v1.0: y = relu(x·wiᵀ)·woᵀ. */
     record DenseReluDense(Linear wi, Linear wo) implements FeedForward {
         @Override
-        public void forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y) {
+        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y) {
             INDArray h = act.get(scope + ".h", x.size(0), wi.out()); // [N, F]
             wi.forward(x, h);
             kr.relu(h);
             wo.forward(h, y);
+            return new Saved(h, null);
+        }
+
+        @Override
+        public void backward(Kernels kr, Activations act, String scope, Saved saved, INDArray dy, INDArray dx) {
+            INDArray dh = act.get(scope + ".dh", dy.size(0), wi.out()); // [N, F]
+            wo.backward(dy, dh, false);        // y = h·woᵀ
+            kr.reluBackward(saved.first(), dh); // h = relu(x·wiᵀ)
+            wi.backward(dh, dx, false);
         }
     }
 
     /** T5 v1.1 / LM-adapted: y = (gelu_new(x·wi_0ᵀ) ⊙ x·wi_1ᵀ)·woᵀ. */
     record DenseGatedGeluDense(Linear wi0, Linear wi1, Linear wo) implements FeedForward {
         @Override
-        public void forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y) {
+        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y) {
             long n = x.size(0);
             INDArray gate = act.get(scope + ".gate", n, wi0.out()); // [N, F]
             INDArray lin = act.get(scope + ".lin", n, wi1.out());   // [N, F]
@@ -33,6 +49,19 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
             wi1.forward(x, lin);
             kr.geluGate(gate, lin, h);
             wo.forward(h, y);
+            return new Saved(gate, lin);
+        }
+
+        @Override
+        public void backward(Kernels kr, Activations act, String scope, Saved saved, INDArray dy, INDArray dx) {
+            long n = dy.size(0);
+            INDArray dh = act.get(scope + ".dh", n, wi0.out());       // [N, F]
+            INDArray dGate = act.get(scope + ".dgate", n, wi0.out()); // [N, F]
+            INDArray dLin = act.get(scope + ".dlin", n, wi1.out());   // [N, F]
+            wo.backward(dy, dh, false);                                 // y = h·woᵀ
+            kr.geluGateBackward(saved.first(), saved.second(), dh, dGate, dLin); // h = gelu(gate) ⊙ lin
+            wi0.backward(dGate, dx, false);                             // gate = x·wi_0ᵀ
+            wi1.backward(dLin, dx, true);                               // lin = x·wi_1ᵀ
         }
     }
 }

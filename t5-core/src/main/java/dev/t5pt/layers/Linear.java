@@ -19,8 +19,12 @@ public record Linear(INDArray weight /* [out, in] */) {
         Nd4j.matmul(x, weight, y, false, true, false);
     }
 
-    /** dx = dy·W (inverts y = x·Wᵀ); dy: [N, out], dx: [N, in]. */
-    public void backward(INDArray dy, INDArray dx) {
-        Nd4j.matmul(dy, weight, dx, false, false, false);
+    /** Inverts y = x·Wᵀ: dx = dy·W (or dx += dy·W when accumulating); dy: [N, out], dx: [N, in]. */
+    public void backward(INDArray dy, INDArray dx, boolean accumulate) {
+        if (accumulate) {
+            Nd4j.gemm(dy, weight, dx, false, false, 1.0, 1.0);
+        } else {
+            Nd4j.matmul(dy, weight, dx, false, false, false);
+        }
     }
 }

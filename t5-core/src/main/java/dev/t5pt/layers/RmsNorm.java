@@ -10,4 +10,9 @@ public record RmsNorm(INDArray weight /* [D] */, float eps) {
     public void forward(Kernels k, INDArray x, INDArray y) {
         k.rmsNorm(x, weight, eps, y);
     }
+
+    /** Inverts y = w ⊙ x·r from the saved input x: writes (or adds to) dx [N, D]. */
+    public void backward(Kernels k, INDArray x, INDArray dy, INDArray dx, boolean accumulate) {
+        k.rmsNormBackward(x, weight, eps, dy, dx, accumulate);
+    }
 }

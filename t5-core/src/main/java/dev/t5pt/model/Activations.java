@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The named, preallocated FLOAT buffers one batch shape needs, reused from call to call. A request for a
+ * The named, preallocated buffers one batch shape needs, reused from call to call. A request for a
  * shape that fits a slot's capacity returns a view of the existing off-heap buffer; only a larger shape
  * allocates (counted by {@link #allocations()}, so tests can prove a steady state allocates nothing).
  * Not thread-safe: one {@code Activations} per thread of work; the model's weights are shared.
@@ -22,8 +22,23 @@ public final class Activations {
     }
 
     private final Map<String, Slot> slots = new HashMap<>();
+    private final DataType dataType;
     private long allocations;
     private long allocatedBytes;
+
+    /** FLOAT buffers, what the model computes in. */
+    public Activations() {
+        this(DataType.FLOAT);
+    }
+
+    /** Buffers of another type: DOUBLE for gradient checks with the ND4J kernels. */
+    public Activations(DataType dataType) {
+        this.dataType = dataType;
+    }
+
+    public DataType dataType() {
+        return dataType;
+    }
 
     /** A buffer of exactly {@code shape} under {@code name}; its contents are whatever was last written. */
     public INDArray get(String name, long... shape) {
@@ -37,11 +52,11 @@ public final class Activations {
             n *= d;
         }
         if (s.backing == null || s.backing.length() < n) {
-            s.backing = Nd4j.create(DataType.FLOAT, Math.max(n, 1));
+            s.backing = Nd4j.create(dataType, Math.max(n, 1));
             allocations++;
-            allocatedBytes += Math.max(n, 1) * 4;
+            allocatedBytes += Math.max(n, 1) * dataType.width();
         }
-        s.view = Nd4j.create(s.backing.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', DataType.FLOAT);
+        s.view = Nd4j.create(s.backing.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', dataType);
         return s.view;
     }
 

@@ -7,26 +7,56 @@ import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.layers.RmsNorm;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
 import java.util.List;
 
-/** The decoder stack: causal self-attention with block 0's position bias, cross-attention to H_enc. */
+/**
+ * The decoder stack: causal self-attention with block 0's position bias, cross-attention to H_enc.
+ * Legend: B batch, T decoder length, L encoder length, D d_model.
+ */
 public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBias, RmsNorm finalLayerNorm) {
 
+    /** One teacher-forced pass: hidden [B·T, D] ("dec.hidden") and, when kept, every block's state. */
+    public record Pass(INDArray hidden, List<DecoderBlock.Saved> saved, INDArray finalInput, int batch) {
+    }
+
     /**
-     * Teacher-forced. x: [B·T, D] embedded decoder input; encoderHidden: [B·L, D]; returns [B·T, D] in
-     * buffer "dec.hidden" (before any tied-embedding rescale).
+     * x: [B·T, D] embedded decoder input; encoderHidden: [B·L, D]; the result is before any tied-embedding
+     * rescale. With keep, each block's activations stay in their own buffers ("dec.{i}.*").
      */
-    public INDArray forward(Kernels kr, Activations act, boolean keep, INDArray x, int batch, int len,
-                            INDArray encoderHidden, int encLen, AttentionMask encoderMask) {
+    public Pass forward(Kernels kr, Activations act, boolean keep, INDArray x, int batch, int len,
+                        INDArray encoderHidden, int encLen, AttentionMask encoderMask) {
         int h = positionBias.heads();
         INDArray bias = act.cached("dec.bias", len, b -> positionBias.compute(len, len, 0, b), h, len, len);
+        List<DecoderBlock.Saved> saved = new ArrayList<>();
         INDArray cur = x;
         for (int i = 0; i < blocks.size(); i++) {
-            cur = blocks.get(i).forward(kr, act, keep ? "dec." + i : "dec.blk", cur, batch, len, encoderHidden,
-                    encLen, bias, encoderMask);
+            DecoderBlock.Saved s = blocks.get(i).forward(kr, act, keep ? "dec." + i : "dec.blk", cur, batch, len,
+                    encoderHidden, encLen, bias, encoderMask);
+            if (keep) {
+                saved.add(s);
+            }
+            cur = s.out();
         }
         INDArray out = act.get("dec.hidden", x.size(0), x.size(1));
         finalLayerNorm.forward(kr, cur, out);
-        return out;
+        return new Pass(out, saved, cur, batch);
+    }
+
+    /**
+     * Inverts the decoder down to H_enc: dHidden [B·T, D] (after the final norm) is consumed; the gradient
+     * with respect to the encoder output is written to dEncoderHidden [B·L, D]. The decoder's own input
+     * (embeddings of frozen tokens) gets no gradient.
+     */
+    public void backward(Kernels kr, Activations act, Pass pass, INDArray dHidden, INDArray dEncoderHidden) {
+        if (pass.saved().size() != blocks.size()) {
+            throw new IllegalStateException("the decoder pass kept nothing to run backward from (forward with keep)");
+        }
+        dEncoderHidden.assign(0);
+        INDArray dx = act.get("bwd.dec.dx", dHidden.shape());
+        finalLayerNorm.backward(kr, pass.finalInput(), dHidden, dx, false);
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            blocks.get(i).backward(kr, act, "bwd.dec", pass.saved().get(i), dx, pass.batch(), dEncoderHidden);
+        }
     }
 }

@@ -7,26 +7,71 @@ import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.layers.RmsNorm;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.ArrayList;
 import java.util.List;
 
-/** The encoder stack: blocks sharing block 0's bidirectional position bias, then a final RMS norm. */
+/**
+ * The encoder stack: blocks sharing block 0's bidirectional position bias, then a final RMS norm.
+ * Legend: B batch, L length (prompt included), D d_model, H heads.
+ */
 public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBias, RmsNorm finalLayerNorm) {
 
     /**
-     * x: [B·L, D] embedded input (prompt rows included); returns H_enc [B·L, D] in buffer "enc.hidden".
-     * With {@code keep} every block's activations stay in their own buffers ("enc.{i}.*") for backward;
-     * without, blocks share one set.
+     * One forward pass: hidden [B·L, D] (buffer "enc.hidden"), and what backward needs: every block's
+     * saved state (Retain.ALL) or every block's input (Retain.CHECKPOINTS), plus the final norm's input.
      */
-    public INDArray forward(Kernels kr, Activations act, boolean keep, INDArray x, int batch, int len,
-                            AttentionMask mask) {
+    public record Pass(INDArray hidden, Retain retain, List<EncoderBlock.Saved> saved, List<INDArray> inputs,
+                       INDArray finalInput, INDArray bias, AttentionMask mask, int batch, int len) {
+    }
+
+    /** x: [B·L, D] embedded input (prompt rows included). */
+    public Pass forward(Kernels kr, Activations act, Retain retain, INDArray x, int batch, int len, AttentionMask mask) {
         int h = positionBias.heads();
         INDArray bias = act.cached("enc.bias", len, b -> positionBias.compute(len, len, 0, b), h, len, len);
+        List<EncoderBlock.Saved> saved = new ArrayList<>();
+        List<INDArray> inputs = new ArrayList<>();
         INDArray cur = x;
         for (int i = 0; i < blocks.size(); i++) {
-            cur = blocks.get(i).forward(kr, act, keep ? "enc." + i : "enc.blk", cur, batch, len, bias, mask);
+            if (retain == Retain.CHECKPOINTS) {
+                INDArray in = act.get("enc.ckpt." + i, cur.shape());
+                in.assign(cur);
+                inputs.add(in);
+                cur = in;
+            }
+            EncoderBlock.Saved s = blocks.get(i).forward(kr, act, retain == Retain.ALL ? "enc." + i : "enc.blk", cur,
+                    batch, len, bias, mask);
+            if (retain == Retain.ALL) {
+                saved.add(s);
+            }
+            cur = s.out();
+        }
+        if (retain == Retain.CHECKPOINTS) {
+            INDArray last = act.get("enc.ckpt.final", cur.shape());
+            last.assign(cur);
+            cur = last;
         }
         INDArray out = act.get("enc.hidden", x.size(0), x.size(1));
         finalLayerNorm.forward(kr, cur, out);
-        return out;
+        return new Pass(out, retain, saved, inputs, cur, bias, mask, batch, len);
+    }
+
+    /**
+     * Inverts the encoder: dHidden [B·L, D] (consumed) → the gradient of the embedded input, returned in
+     * buffer "bwd.enc.dx".
+     */
+    public INDArray backward(Kernels kr, Activations act, Pass pass, INDArray dHidden) {
+        if (pass.retain() == Retain.NOTHING) {
+            throw new IllegalStateException("the encoder pass kept nothing to run backward from (use Retain.ALL or CHECKPOINTS)");
+        }
+        INDArray dx = act.get("bwd.enc.dx", dHidden.shape());
+        finalLayerNorm.backward(kr, pass.finalInput(), dHidden, dx, false);
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            EncoderBlock block = blocks.get(i);
+            EncoderBlock.Saved s = pass.retain() == Retain.ALL ? pass.saved().get(i)
+                    : block.forward(kr, act, "enc.recompute", pass.inputs().get(i), pass.batch(), pass.len(),
+                    pass.bias(), pass.mask());
+            block.backward(kr, act, "bwd.enc", s, dx, pass.batch());
+        }
+        return dx;
     }
 }

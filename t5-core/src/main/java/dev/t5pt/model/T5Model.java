@@ -86,7 +86,7 @@ public final class T5Model {
         return decoder;
     }
 
-    /** Checks a soft prompt: FLOAT [p, d_model] with p ≥ 1 (null means no prompt). */
+    /** Checks a soft prompt: [p, d_model], p ≥ 1, of the model's type (FLOAT); null means no prompt. */
     public void checkPrompt(INDArray prompt) {
         if (prompt == null) {
             return;
@@ -95,8 +95,9 @@ public final class T5Model {
             throw new IllegalArgumentException("prompt: expected shape [prompt_length, " + config.dModel()
                     + "], found " + Arrays.toString(prompt.shape()));
         }
-        if (prompt.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("prompt: expected FLOAT, found " + prompt.dataType());
+        if (prompt.dataType() != shared.dataType()) {
+            throw new IllegalArgumentException("prompt: expected " + shared.dataType() + " like the model, found "
+                    + prompt.dataType());
         }
     }
 
@@ -116,27 +117,31 @@ public final class T5Model {
         return x;
     }
 
-    /** Runs the encoder over [P ; E(ids)] with the prompt-extended mask. */
-    public Encoded encode(Activations act, boolean keep, Batch batch, INDArray prompt) {
+    /** Runs the encoder over [P ; E(ids)] with the prompt-extended mask, keeping what {@code retain} says. */
+    public Encoded encode(Activations act, Retain retain, Batch batch, INDArray prompt) {
         batch.checkIds(config.vocabSize());
         checkPrompt(prompt);
         int p = prompt == null ? 0 : (int) prompt.size(0);
         int len = p + batch.inputLength();
         AttentionMask.KeyPadding mask = AttentionMask.KeyPadding.of(Batch.extendMask(batch.attentionMask(), p));
         INDArray x = embedWithPrompt(act, "enc.embeds", batch.inputIds(), prompt);
-        INDArray h = encoder.forward(kernels, act, keep, x, batch.size(), len, mask);
-        return new Encoded(h, batch.size(), len, p, mask);
+        Encoder.Pass pass = encoder.forward(kernels, act, retain, x, batch.size(), len, mask);
+        return new Encoded(pass.hidden(), batch.size(), len, p, mask, pass);
     }
 
-    /** Teacher-forced decoder over decoderIds [B, T]; returns logits [B·T, V] (buffer "dec.logits"). */
-    public INDArray decodeLogits(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
+    /** Teacher-forced decoder over decoderIds [B, T]; logits [B·T, V] are in buffer "dec.logits". */
+    public Decoder.Pass decode(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
         int t = decoderIds[0].length;
         INDArray y = act.get("dec.embeds", (long) enc.batch() * t, config.dModel());
         for (int b = 0; b < decoderIds.length; b++) {
             kernels.gatherRows(shared, decoderIds[b], y, (long) b * t);
         }
-        INDArray h = decoder.forward(kernels, act, keep, y, enc.batch(), t, enc.hidden(), enc.length(), enc.mask());
-        return logits(act, "dec", h);
+        return decoder.forward(kernels, act, keep, y, enc.batch(), t, enc.hidden(), enc.length(), enc.mask());
+    }
+
+    /** Teacher-forced decoder over decoderIds [B, T]; returns logits [B·T, V] (buffer "dec.logits"). */
+    public INDArray decodeLogits(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
+        return logits(act, "dec", decode(act, keep, enc, decoderIds).hidden());
     }
 
     /** logits = (h · scale)·W_headᵀ for decoder output h [N, D]; [N, V] in buffer prefix.logits. */
@@ -152,44 +157,106 @@ public final class T5Model {
     }
 
     /** Encoder, teacher-forced decoder on shift_right(labels), logits and loss; arrays are act's buffers. */
-    public Forward forward(Activations act, boolean keep, Batch batch, INDArray prompt) {
-        if (batch.labels() == null) {
-            throw new IllegalArgumentException("labels: the forward pass needs labels (use encode() or generate())");
-        }
-        Encoded enc = encode(act, keep, batch, prompt);
-        int[][] decIds = Batch.shiftRight(batch.labels(), config.decoderStartTokenId(), config.padTokenId());
-        INDArray logits = decodeLogits(act, keep, enc, decIds);
+    public Forward forward(Activations act, Retain retain, Batch batch, INDArray prompt) {
+        Encoded enc = encode(act, retain, requireLabels(batch), prompt);
+        Decoder.Pass dec = decode(act, retain != Retain.NOTHING, enc, decoderInput(batch));
+        INDArray logits = logits(act, "dec", dec.hidden());
+        Labels labels = Labels.of(batch);
+        double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / labels.count();
         int t = batch.targetLength();
-        int[] flat = new int[batch.size() * t];
-        int count = 0;
-        for (int b = 0; b < batch.size(); b++) {
-            for (int i = 0; i < t; i++) {
-                flat[b * t + i] = batch.labels()[b][i];
-                count += flat[b * t + i] != Batch.IGNORE ? 1 : 0;
-            }
-        }
-        if (count == 0) {
-            throw new IllegalArgumentException("labels: every position is -100, so the loss is undefined");
-        }
-        double loss = kernels.crossEntropySum(logits, flat, Batch.IGNORE) / count;
-        INDArray decHidden = act.peek("dec.hidden");
-        return new Forward(enc.hidden3d(), decHidden.reshape('c', batch.size(), t, config.dModel()),
-                logits.reshape('c', batch.size(), t, config.vocabSize()), loss, count);
+        return new Forward(enc.hidden3d(), dec.hidden().reshape('c', batch.size(), t, config.dModel()),
+                logits.reshape('c', batch.size(), t, config.vocabSize()), loss, labels.count());
     }
 
-    /** {@link #forward(Activations, boolean, Batch, INDArray)} on the model's own buffers, detached. */
+    /**
+     * The loss and dLoss/dP for a batch with prompt P [p, D]: the forward pass keeps what backward reads
+     * (every encoder block, or with {@code checkpointing} only each encoder block's input, recomputing the
+     * block during backward), then the backward walks cross-entropy → LM head → decoder (whose
+     * cross-attention carries the gradient into H_enc) → encoder → the embedded input, of which the p
+     * prompt rows of every batch row are summed. The gradient is act's buffer "grad.prompt".
+     */
+    public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing) {
+        if (prompt == null) {
+            throw new IllegalArgumentException("prompt: a prompt [prompt_length, " + config.dModel()
+                    + "] is needed to compute its gradient");
+        }
+        Encoded enc = encode(act, checkpointing ? Retain.CHECKPOINTS : Retain.ALL, requireLabels(batch), prompt);
+        Decoder.Pass dec = decode(act, true, enc, decoderInput(batch));
+        INDArray logits = logits(act, "dec", dec.hidden());
+        Labels labels = Labels.of(batch);
+        double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / labels.count();
+
+        INDArray dLogits = act.get("bwd.dlogits", logits.shape());
+        kernels.crossEntropyBackward(logits, labels.flat(), Batch.IGNORE, 1.0 / labels.count(), dLogits);
+        INDArray dHidden = act.get("bwd.dec.dhidden", dec.hidden().shape());
+        lmHead.backward(dLogits, dHidden, false);                // logits = (h·scale)·Wᵀ
+        if (logitScale != 1f) {
+            dHidden.muli(logitScale);
+        }
+        INDArray dEnc = act.get("bwd.denc", enc.hidden().shape());
+        decoder.backward(kernels, act, dec, dHidden, dEnc);
+        INDArray dEmbeds = encoder.backward(kernels, act, enc.pass(), dEnc); // [B·Le, D]
+
+        int p = enc.promptLength();
+        INDArray grad = act.get("grad.prompt", p, config.dModel());
+        grad.assign(0);
+        for (int b = 0; b < enc.batch(); b++) {
+            long row = (long) b * enc.length();
+            grad.addi(dEmbeds.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(row, row + p),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()));
+        }
+        return new PromptGradient(loss, grad, labels.count());
+    }
+
+    /** {@link #lossAndPromptGrad(Activations, Batch, INDArray, boolean)} on the model's buffers, detached. */
+    public synchronized PromptGradient lossAndPromptGrad(Batch batch, INDArray prompt) {
+        PromptGradient g = lossAndPromptGrad(own, batch, prompt, false);
+        return new PromptGradient(g.loss(), g.grad().dup(), g.labelCount());
+    }
+
+    private int[][] decoderInput(Batch batch) {
+        return Batch.shiftRight(batch.labels(), config.decoderStartTokenId(), config.padTokenId());
+    }
+
+    private static Batch requireLabels(Batch batch) {
+        if (batch.labels() == null) {
+            throw new IllegalArgumentException("labels: the loss needs labels (use encode() or generate() without)");
+        }
+        return batch;
+    }
+
+    /** Labels flattened to [B·T] and the number that count (not -100); none counting is an error. */
+    private record Labels(int[] flat, int count) {
+        static Labels of(Batch batch) {
+            int t = batch.targetLength();
+            int[] flat = new int[batch.size() * t];
+            int count = 0;
+            for (int b = 0; b < batch.size(); b++) {
+                for (int i = 0; i < t; i++) {
+                    flat[b * t + i] = batch.labels()[b][i];
+                    count += flat[b * t + i] != Batch.IGNORE ? 1 : 0;
+                }
+            }
+            if (count == 0) {
+                throw new IllegalArgumentException("labels: every position is -100, so the loss is undefined");
+            }
+            return new Labels(flat, count);
+        }
+    }
+
+    /** {@link #forward(Activations, Retain, Batch, INDArray)} on the model's own buffers, detached. */
     public synchronized Forward forward(Batch batch, INDArray prompt) {
-        return forward(own, false, batch, prompt).detach();
+        return forward(own, Retain.NOTHING, batch, prompt).detach();
     }
 
     /** The encoder output [B, p+L, D] on the model's own buffers, detached. */
     public synchronized INDArray encode(Batch batch, INDArray prompt) {
-        return encode(own, false, batch, prompt).hidden3d().dup();
+        return encode(own, Retain.NOTHING, batch, prompt).hidden3d().dup();
     }
 
     /** The mean loss of labels given inputs (and prompt). */
     public synchronized double loss(Batch batch, INDArray prompt) {
-        return forward(own, false, batch, prompt).loss();
+        return forward(own, Retain.NOTHING, batch, prompt).loss();
     }
 
     /** The buffers the synchronized convenience methods use (for generation helpers). */

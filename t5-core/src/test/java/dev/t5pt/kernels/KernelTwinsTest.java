@@ -158,4 +158,66 @@ class KernelTwinsTest {
         double row0 = Math.log(lse) - r[0];
         assertTrue(a > row0);
     }
+
+    @Test
+    void backwardKernels() {
+        for (int d : new int[]{1, 7, 48, 67}) {
+            INDArray x = randn(5, d);
+            INDArray w = randn(d);
+            INDArray dy = randn(5, d);
+            for (boolean acc : new boolean[]{false, true}) {
+                INDArray a = randn(5, d);
+                INDArray b = a.dup();
+                fast.rmsNormBackward(x, w, 1e-6f, dy, a, acc);
+                ref.rmsNormBackward(x, w, 1e-6f, dy, b, acc);
+                close(a, b, 1e-5);
+            }
+        }
+        for (int lk : new int[]{1, 9, 40}) {
+            INDArray s = randn(6, 3, lk);
+            int[][] mask = {{1}, {1}};
+            if (lk > 1) {
+                mask = new int[2][lk];
+                for (int j = 0; j < lk; j++) {
+                    mask[0][j] = 1;
+                    mask[1][j] = j < lk / 2 ? 1 : 0;
+                }
+            }
+            fast.softmax(s, null, AttentionMask.KeyPadding.of(mask), 3);
+            INDArray dp = randn(6, 3, lk);
+            INDArray a = dp.dup();
+            INDArray b = dp.dup();
+            fast.softmaxBackward(s, a);
+            ref.softmaxBackward(s, b);
+            close(a, b, 1e-5);
+        }
+        for (int n : new int[]{3, 17, 100}) {
+            INDArray y = randn(2, n);
+            fast.relu(y);
+            INDArray dy = randn(2, n);
+            INDArray a = dy.dup();
+            INDArray b = dy.dup();
+            fast.reluBackward(y, a);
+            ref.reluBackward(y, b);
+            assertEquals(b, a);
+            INDArray g = randn(2, n).muli(3);
+            INDArray lin = randn(2, n);
+            INDArray ga = Nd4j.create(DataType.FLOAT, 2, n);
+            INDArray la = Nd4j.create(DataType.FLOAT, 2, n);
+            INDArray gb = Nd4j.create(DataType.FLOAT, 2, n);
+            INDArray lb = Nd4j.create(DataType.FLOAT, 2, n);
+            fast.geluGateBackward(g, lin, dy, ga, la);
+            ref.geluGateBackward(g, lin, dy, gb, lb);
+            close(ga, gb, 1e-5);
+            close(la, lb, 1e-5);
+        }
+        INDArray logits = randn(4, 33).muli(4);
+        int[] labels = {32, -100, 0, 7};
+        INDArray a = Nd4j.create(DataType.FLOAT, 4, 33);
+        INDArray b = Nd4j.create(DataType.FLOAT, 4, 33);
+        fast.crossEntropyBackward(logits, labels, -100, 1.0 / 3, a);
+        ref.crossEntropyBackward(logits, labels, -100, 1.0 / 3, b);
+        close(a, b, 1e-5);
+        assertEquals(0.0, a.getRow(1).amaxNumber().doubleValue());
+    }
 }

@@ -23,12 +23,12 @@ class SteadyStateAllocationTest {
         INDArray prompt = Nd4j.randn(DataType.FLOAT, 100, cfg.dModel());
         Activations act = new Activations();
 
-        double first = m.forward(act, false, batch, prompt).loss();
+        double first = m.forward(act, Retain.NOTHING, batch, prompt).loss();
         long allocations = act.allocations();
         long bytes = act.allocatedBytes();
         assertTrue(allocations > 0);
         for (int i = 0; i < 2; i++) {
-            double again = m.forward(act, false, batch, prompt).loss();
+            double again = m.forward(act, Retain.NOTHING, batch, prompt).loss();
             // reused buffers give the same result; the first call may differ in the 7th digit because the
             // Vector API's interpreted and JIT-compiled exp/tanh round differently
             assertEquals(first, again, 1e-6 * first, "same input, same buffers, same loss");
@@ -37,7 +37,7 @@ class SteadyStateAllocationTest {
         assertEquals(bytes, act.allocatedBytes());
 
         // a smaller batch fits in the same buffers
-        m.forward(act, false, randomBatch(cfg, 4, 100, 6, new Random(2)), prompt);
+        m.forward(act, Retain.NOTHING, randomBatch(cfg, 4, 100, 6, new Random(2)), prompt);
         assertEquals(allocations, act.allocations(), "a smaller shape reuses the buffers");
     }
 
