@@ -1,0 +1,86 @@
+package dev.t5pt.cli;
+
+import dev.t5pt.perf.PeakMemory;
+import dev.t5pt.perf.Workloads;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time one end-to-end workload on random weights at a real T5 shape.",
+                "step: prompt-tuning step (B=8, 128 tokens + 100 prompt, 8 targets: forward, backward to the prompt, update);",
+                "encoder: encoder forward of that batch; decode: greedy decoding, B=1, 128-token input.",
+                "Warm-up first, then the median of the repetitions; peak RSS is the process's high-water mark."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "step, encoder or decode")
+    String workload;
+
+    @Option(names = "--shape", defaultValue = "t5-small", description = "t5-small or t5-base-lm-adapt (default: ${DEFAULT-VALUE})")
+    String shape;
+
+    @Option(names = "--reps", defaultValue = "5", description = "timed repetitions (default: ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "untimed repetitions first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--tokens", defaultValue = "32", description = "decode: tokens per repetition (default: ${DEFAULT-VALUE})")
+    int tokens;
+
+    @Option(names = "--checkpointing", description = "step: recompute encoder blocks during backward")
+    boolean checkpointing;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (reps < 1 || warmup < 0 || tokens < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--reps and --tokens must be ≥ 1, --warmup ≥ 0");
+        }
+        Runnable run;
+        Workloads w = new Workloads(Workloads.shape(shape), 42);
+        switch (workload) {
+            case "step" -> run = () -> w.step(checkpointing);
+            case "encoder" -> run = w::encoder;
+            case "decode" -> run = () -> w.decode(tokens);
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "WORKLOAD: expected step, encoder or decode, found " + workload);
+        }
+        for (int i = 0; i < warmup; i++) {
+            run.run();
+        }
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double median = reps % 2 == 1 ? sorted[reps / 2] : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2;
+        long rss = PeakMemory.peakRssMb();
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"checkpointing\": %b, \"reps\": %d, "
+                            + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"kernels\": \"%s\"}%n",
+                    workload, shape, checkpointing, reps, median, sorted[0], sorted[reps - 1],
+                    workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
+                    rss, w.model().kernels().name());
+        } else {
+            out.printf(Locale.ROOT, "%s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape,
+                    checkpointing ? " (checkpointing)" : "", median, sorted[0], sorted[reps - 1], reps,
+                    workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.t5pt.perf;
+
+import dev.t5pt.config.T5Config;
+import dev.t5pt.generate.Greedy;
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.Batch;
+import dev.t5pt.model.Retain;
+import dev.t5pt.model.T5Model;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Random;
+
+/**
+ * The end-to-end workloads the benchmarks time, on seeded random weights at real T5 shapes: the
+ * prompt-tuning step (forward + backward to the prompt + update), the encoder forward, greedy decoding.
+ * Sizes as in the paper's setting: B=8, 128 input tokens + 100 prompt rows, 8 target tokens.
+ */
+public final class Workloads {
+    public static final int BATCH = 8;
+    public static final int INPUT_TOKENS = 128;
+    public static final int PROMPT_LENGTH = 100;
+    public static final int TARGET_TOKENS = 8;
+
+    private final T5Model model;
+    private final Batch batch;
+    private final INDArray prompt;
+    private final Activations act = new Activations();
+
+    public Workloads(T5Config config, long seed) {
+        this.model = T5Model.random(config, seed);
+        this.batch = randomBatch(config, BATCH, INPUT_TOKENS, TARGET_TOKENS, new Random(seed));
+        Nd4j.getRandom().setSeed(seed);
+        this.prompt = Nd4j.rand(DataType.FLOAT, PROMPT_LENGTH, config.dModel()).subi(0.5);
+    }
+
+    /** Named shapes: t5-small and t5-base-lm-adapt. */
+    public static T5Config shape(String name) {
+        return switch (name) {
+            case "t5-small" -> T5Config.t5Small();
+            case "t5-base-lm-adapt" -> T5Config.t5BaseLmAdapt();
+            default -> throw new IllegalArgumentException("--shape: expected t5-small or t5-base-lm-adapt, found " + name);
+        };
+    }
+
+    public T5Model model() {
+        return model;
+    }
+
+    /** One prompt-tuning step: loss, dL/dP, and a plain gradient update of P. Returns the loss. */
+    public double step(boolean checkpointing) {
+        var g = model.lossAndPromptGrad(act, batch, prompt, checkpointing);
+        prompt.subi(g.grad().mul(0.0));
+        return g.loss();
+    }
+
+    /** The encoder forward over the prompt-extended batch. */
+    public INDArray encoder() {
+        return model.encode(act, Retain.NOTHING, batch, prompt).hidden();
+    }
+
+    /** Greedy decoding of {@code tokens} tokens for one 128-token input, no EOS stopping. Returns the ids. */
+    public int[][] decode(int tokens) {
+        Batch one = Batch.inputs(new int[][]{batch.inputIds()[0]}, new int[][]{batch.attentionMask()[0]});
+        return Greedy.generate(model, act, one, null, new Greedy.Options(tokens, false), (t, l) -> { });
+    }
+
+    public static Batch randomBatch(T5Config cfg, int b, int len, int t, Random r) {
+        int[][] ids = new int[b][len];
+        int[][] mask = new int[b][len];
+        int[][] labels = new int[b][t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < len; j++) {
+                ids[i][j] = j == len - 1 ? cfg.eosTokenId() : 3 + r.nextInt(Math.min(cfg.vocabSize(), 32000) - 3);
+                mask[i][j] = 1;
+            }
+            for (int j = 0; j < t; j++) {
+                labels[i][j] = j == t - 1 ? cfg.eosTokenId() : 3 + r.nextInt(Math.min(cfg.vocabSize(), 32000) - 3);
+            }
+        }
+        return new Batch(ids, mask, labels);
+    }
+}
