@@ -47,9 +47,9 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
         INDArray probs = act.get(scope + ".probs", (long) batch * heads, lq, lk);
         Nd4j.matmul(qh, kh, probs, false, true, false);          // scores = Q·Kᵀ: [B·H, Lq, Lk]
         kr.softmax(probs, bias, mask, heads);                    // + bias + mask, softmax over keys
-        INDArray ctx = act.get(scope + ".ctx", (long) batch * heads, lq, dKv);
+        INDArray ctx = act.get(Scratch.CTX, (long) batch * heads, lq, dKv);
         Nd4j.matmul(probs, vh, ctx, false, false, false);        // ctx = probs·V: [B·H, Lq, K]
-        INDArray merged = act.get(scope + ".merged", (long) batch * lq, inner());
+        INDArray merged = act.get(Scratch.MERGED, (long) batch * lq, inner());
         kr.mergeHeads(ctx, merged, batch);                       // [B·Lq, I]
         o.forward(merged, out);                                  // [B·Lq, D]
         return new Saved(qh, kh, vh, probs);
@@ -91,7 +91,7 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
     /** dst[:, pos:pos+L, :] = heads(x·Wᵀ); x: [B·L, D]; dst: [B·H, Ld, K]. */
     public void projectHeads(Kernels kr, Activations act, String scope, Linear w, INDArray x, int batch,
                              INDArray dst, int pos) {
-        INDArray flat = act.get(scope + ".proj", x.size(0), inner());
+        INDArray flat = act.get(Scratch.PROJ, x.size(0), inner());
         w.forward(x, flat);
         kr.splitHeads(flat, dst, batch, pos);
     }

@@ -26,16 +26,16 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
                          INDArray encoderHidden, int encLen, INDArray selfBias, AttentionMask encoderMask) {
         long n = x.size(0);
         long d = x.size(1);
-        INDArray n0 = act.get(scope + ".n0", n, d);
+        INDArray n0 = act.get(Scratch.N0, n, d);
         layerNorm0.forward(kr, x, n0);
-        INDArray a = act.get(scope + ".attnOut", n, d);
+        INDArray a = act.get(Scratch.ATTN_OUT, n, d);
         Attention.Saved self = selfAttention.forward(kr, act, scope + ".attn", n0, n0, batch, len, len, selfBias,
                 new AttentionMask.Causal(0), a);
         INDArray mid = act.get(scope + ".mid", n, d);
         x.add(a, mid);
-        INDArray n1 = act.get(scope + ".n1", n, d);
+        INDArray n1 = act.get(Scratch.N1, n, d);
         layerNorm1.forward(kr, mid, n1);
-        INDArray c = act.get(scope + ".crossOut", n, d);
+        INDArray c = act.get(Scratch.CROSS_OUT, n, d);
         Attention.Saved cross = crossAttention.forward(kr, act, scope + ".cross", n1, encoderHidden, batch, len, encLen,
                 null, encoderMask, c);
         return crossAndFf(kr, act, scope, x, self, mid, cross, c);
@@ -68,9 +68,9 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
                          AttentionMask encoderMask) {
         long n = x.size(0);
         long d = x.size(1);
-        INDArray n0 = act.get(scope + ".n0", n, d);
+        INDArray n0 = act.get(Scratch.N0, n, d);
         layerNorm0.forward(kr, x, n0);
-        INDArray a = act.get(scope + ".attnOut", n, d);
+        INDArray a = act.get(Scratch.ATTN_OUT, n, d);
         String s = scope + ".attn";
         selfAttention.projectHeads(kr, act, s, selfAttention.k(), n0, batch, selfK, t);
         selfAttention.projectHeads(kr, act, s, selfAttention.v(), n0, batch, selfV, t);
@@ -78,9 +78,9 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
                 new AttentionMask.Causal(t), a);
         INDArray mid = act.get(scope + ".mid", n, d);
         x.add(a, mid);
-        INDArray n1 = act.get(scope + ".n1", n, d);
+        INDArray n1 = act.get(Scratch.N1, n, d);
         layerNorm1.forward(kr, mid, n1);
-        INDArray c = act.get(scope + ".crossOut", n, d);
+        INDArray c = act.get(Scratch.CROSS_OUT, n, d);
         Attention.Saved cross = crossAttention.forwardWithKv(kr, act, scope + ".cross", n1, crossK, crossV, batch, 1,
                 null, encoderMask, c);
         return crossAndFf(kr, act, scope, x, self, mid, cross, c).out();
@@ -99,9 +99,9 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         long d = mid.size(1);
         INDArray crossRes = act.get(scope + ".crossRes", n, d);
         mid.add(crossOut, crossRes);
-        INDArray n2 = act.get(scope + ".n2", n, d);
+        INDArray n2 = act.get(Scratch.N2, n, d);
         layerNorm2.forward(kr, crossRes, n2);
-        INDArray f = act.get(scope + ".ffOut", n, d);
+        INDArray f = act.get(Scratch.FF_OUT, n, d);
         FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", n2, f);
         INDArray out = act.get(scope + ".out", n, d);
         crossRes.add(f, out);

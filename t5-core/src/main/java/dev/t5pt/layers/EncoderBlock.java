@@ -20,15 +20,15 @@ public record EncoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
                          AttentionMask mask) {
         long n = x.size(0);
         long d = x.size(1);
-        INDArray n0 = act.get(scope + ".n0", n, d);
+        INDArray n0 = act.get(Scratch.N0, n, d);
         layerNorm0.forward(kr, x, n0);
-        INDArray a = act.get(scope + ".attnOut", n, d);
+        INDArray a = act.get(Scratch.ATTN_OUT, n, d);
         Attention.Saved as = selfAttention.forward(kr, act, scope + ".attn", n0, n0, batch, len, len, bias, mask, a);
         INDArray mid = act.get(scope + ".mid", n, d);
         x.add(a, mid);
-        INDArray n1 = act.get(scope + ".n1", n, d);
+        INDArray n1 = act.get(Scratch.N1, n, d);
         layerNorm1.forward(kr, mid, n1);
-        INDArray f = act.get(scope + ".ffOut", n, d);
+        INDArray f = act.get(Scratch.FF_OUT, n, d);
         FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", n1, f);
         INDArray out = act.get(scope + ".out", n, d);
         mid.add(f, out);

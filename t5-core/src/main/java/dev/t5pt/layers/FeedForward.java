@@ -44,7 +44,7 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
             long n = x.size(0);
             INDArray gate = act.get(scope + ".gate", n, wi0.out()); // [N, F]
             INDArray lin = act.get(scope + ".lin", n, wi1.out());   // [N, F]
-            INDArray h = act.get(scope + ".h", n, wi0.out());       // [N, F]
+            INDArray h = act.get(Scratch.FF_HIDDEN, n, wi0.out());  // [N, F]
             wi0.forward(x, gate);
             wi1.forward(x, lin);
             kr.geluGate(gate, lin, h);

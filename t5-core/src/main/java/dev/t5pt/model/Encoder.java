@@ -68,7 +68,7 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
         for (int i = blocks.size() - 1; i >= 0; i--) {
             EncoderBlock block = blocks.get(i);
             EncoderBlock.Saved s = pass.retain() == Retain.ALL ? pass.saved().get(i)
-                    : block.forward(kr, act, "enc.recompute", pass.inputs().get(i), pass.batch(), pass.len(),
+                    : block.forward(kr, act, "enc.blk", pass.inputs().get(i), pass.batch(), pass.len(),
                     pass.bias(), pass.mask());
             block.backward(kr, act, "bwd.enc", s, dx, pass.batch());
         }

@@ -1,0 +1,47 @@
+package dev.t5pt.bench;
+
+import dev.t5pt.perf.Workloads;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/** Encoder forward of the paper's batch, and greedy decoding (B=1, 128-token input, 32 tokens). */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
+public class EndToEndBenchmark {
+    @Param({"t5-small", "t5-base-lm-adapt"})
+    public String shape;
+
+    private Workloads w;
+
+    @Setup
+    public void setup() {
+        w = new Workloads(Workloads.shape(shape), 42);
+    }
+
+    @Benchmark
+    public INDArray encoderForward() {
+        return w.encoder();
+    }
+
+    /** 32 greedy tokens; divide by 32 for ms per token. */
+    @Benchmark
+    public int[][] greedyDecode32() {
+        return w.decode(32);
+    }
+}
