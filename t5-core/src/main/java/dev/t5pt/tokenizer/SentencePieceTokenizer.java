@@ -12,9 +12,11 @@ import java.util.List;
  * the reference), unknown characters as the unknown id with consecutive unknowns merged; control pieces
  * never match text. Thread-safe and immutable.
  *
- * <p>Input handling: text arrives as a Java string; a lone surrogate (not representable in UTF-8) becomes
- * U+FFFD before normalization, as malformed UTF-8 bytes would in the reference. NUL and other control
- * characters are handled as any character (the character map decides; unmapped ones become unknown).
+ * <p>Input handling: text arrives as a Java string and is encoded to UTF-8 as {@link Utf8#encode} says:
+ * raw bytes carried as U+DC80..U+DCFF ("surrogateescape") and other lone surrogates reach the normalizer
+ * as malformed bytes, which it replaces by U+FFFD one byte at a time exactly as the reference does with
+ * invalid UTF-8 (they end up as one merged unknown). NUL and other control characters are ordinary
+ * characters (the character map removes most controls; NUL becomes unknown), as in the reference.
  * Time is linear in the input length (each position looks at most at the longest piece's length).
  */
 public final class SentencePieceTokenizer {

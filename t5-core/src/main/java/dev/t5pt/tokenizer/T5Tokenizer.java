@@ -115,8 +115,21 @@ public final class T5Tokenizer {
         pieces.addAll(e.pieces());
     }
 
-    /** Text of ids: control ids and ids ≥ the SentencePiece vocabulary vanish. */
+    /** T5's model vocabulary: the pieces and 100 sentinels, padded to a multiple of 128 (32128). */
+    public int modelVocabSize() {
+        return (sp.size() + EXTRA_IDS + 127) / 128 * 128;
+    }
+
+    /**
+     * Text of ids: control ids and ids from the SentencePiece vocabulary's size up to {@link #modelVocabSize}
+     * (sentinels, padding rows) vanish; ids outside [0, modelVocabSize) are an error.
+     */
     public String decode(int[] ids) {
+        for (int id : ids) {
+            if (id < 0 || id >= modelVocabSize()) {
+                throw new IllegalArgumentException("id " + id + " is outside T5's vocabulary [0, " + modelVocabSize() + ")");
+            }
+        }
         int[] kept = java.util.Arrays.stream(ids).filter(id -> id < sp.size()).toArray();
         return sp.decode(kept);
     }

@@ -1,14 +1,9 @@
 package dev.t5pt.tokenizer;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetEncoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** UTF-8 helpers with SentencePiece's rules. */
-final class Utf8 {
+public final class Utf8 {
     private Utf8() {
     }
 
@@ -58,19 +53,53 @@ final class Utf8 {
         return n;
     }
 
-    /** UTF-8 bytes of a Java string; a lone surrogate becomes U+FFFD (Java cannot represent it in UTF-8). */
+    /**
+     * UTF-8 bytes of a Java string, with the two kinds of unpaired surrogate mapped to the bytes the
+     * reference would have seen: U+DC80..U+DCFF are raw bytes 0x80..0xFF carried through a string
+     * (Python's "surrogateescape", see {@link #decodeSurrogateEscape}); any other lone surrogate becomes
+     * its 3-byte WTF-8 form. Both are malformed UTF-8, which SentencePiece turns into U+FFFD byte by byte.
+     */
     static byte[] encode(String s) {
-        CharsetEncoder enc = StandardCharsets.UTF_8.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE)
-                .replaceWith(new byte[]{(byte) 0xEF, (byte) 0xBF, (byte) 0xBD});
-        try {
-            ByteBuffer bb = enc.encode(CharBuffer.wrap(s));
-            byte[] out = new byte[bb.remaining()];
-            bb.get(out);
-            return out;
-        } catch (CharacterCodingException e) {
-            throw new IllegalStateException(e);
+        byte[] out = new byte[s.length() * 3];
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                out[n++] = (byte) c;
+            } else if (c < 0x800) {
+                out[n++] = (byte) (0xC0 | (c >> 6));
+                out[n++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                out[n++] = (byte) (0xF0 | (cp >> 18));
+                out[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                out[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                out[n++] = (byte) (0x80 | (cp & 0x3F));
+            } else if (c >= 0xDC80 && c <= 0xDCFF) {
+                out[n++] = (byte) (c & 0xFF);
+            } else {
+                out[n++] = (byte) (0xE0 | (c >> 12));
+                out[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                out[n++] = (byte) (0x80 | (c & 0x3F));
+            }
         }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** Decodes UTF-8, carrying each byte of a malformed sequence as U+DC80+byte (inverse of {@link #encode}). */
+    public static String decodeSurrogateEscape(byte[] b, int from, int to) {
+        StringBuilder sb = new StringBuilder(to - from);
+        int i = from;
+        while (i < to) {
+            int n = validCharLength(b, i, to);
+            if (n == 0) {
+                sb.append((char) (0xDC00 | (b[i] & 0xFF)));
+                i++;
+            } else {
+                sb.append(new String(b, i, n, StandardCharsets.UTF_8));
+                i += n;
+            }
+        }
+        return sb.toString();
     }
 }
