@@ -140,7 +140,7 @@ public final class ReferenceDump {
         out.put("logits", f.logits().dup());
         out.put("loss", Nd4j.createFromArray((float) f.loss()));
         if (in.prompt() != null) {
-            Forward n = model.forward(act, Retain.NOTHING, batch, null);
+            Forward n = model.forward(act, Retain.NOTHING, batch, (INDArray) null);
             out.put("noprompt_encoder_hidden", n.encoderHidden().dup());
             out.put("noprompt_logits", n.logits().dup());
             out.put("noprompt_loss", Nd4j.createFromArray((float) n.loss()));

@@ -6,6 +6,7 @@ import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Encoded;
 import dev.t5pt.model.Retain;
+import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.T5Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -33,8 +34,14 @@ public final class Greedy {
     /** Generated ids [B][steps] (the start token excluded; rows that stopped early padded with pad). */
     public static int[][] generate(T5Model model, Activations act, Batch batch, INDArray prompt, Options opt,
                                    StepListener listener) {
+        return generate(model, act, batch, RowPrompts.shared(prompt, batch.size()), opt, listener);
+    }
+
+    /** Greedy decoding with a prompt per row (mixed-task batches, prompt ensembles). */
+    public static int[][] generate(T5Model model, Activations act, Batch batch, RowPrompts prompts, Options opt,
+                                   StepListener listener) {
         T5Config c = model.config();
-        Encoded enc = model.encode(act, Retain.NOTHING, batch, prompt);
+        Encoded enc = model.encode(act, Retain.NOTHING, batch, prompts);
         KvCache cache = KvCache.create(model, act, enc, opt.maxSteps());
         int b = batch.size();
         int[] tokens = new int[b];

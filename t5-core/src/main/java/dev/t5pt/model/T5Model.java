@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A frozen T5 encoder-decoder: immutable weights shared by every caller, computing into an
@@ -103,30 +104,50 @@ public final class T5Model {
 
     /** [P ; shared[ids]] per row into buffer name: [B·(p+L), D]. */
     public INDArray embedWithPrompt(Activations act, String name, int[][] ids, INDArray prompt) {
-        int p = prompt == null ? 0 : (int) prompt.size(0);
+        return embedWithPrompts(act, name, ids, RowPrompts.shared(prompt, ids.length));
+    }
+
+    /** [P_b ; shared[ids_b] ; zero rows up to the longest prompt] per row into buffer name: [B·(pmax+L), D]. */
+    public INDArray embedWithPrompts(Activations act, String name, int[][] ids, RowPrompts prompts) {
+        int pmax = prompts.maxLength();
         int len = ids[0].length;
-        INDArray x = act.get(name, (long) ids.length * (p + len), config.dModel());
-        INDArray promptC = prompt == null ? null : (prompt.ordering() == 'c' && !prompt.isView() ? prompt : prompt.dup('c'));
+        int le = pmax + len;
+        INDArray x = act.get(name, (long) ids.length * le, config.dModel());
         for (int b = 0; b < ids.length; b++) {
-            long row = (long) b * (p + len);
+            long row = (long) b * le;
+            int p = prompts.length(b);
             if (p > 0) {
-                kernels.copyRows(promptC, x, row);
+                INDArray pr = prompts.rows()[b];
+                kernels.copyRows(pr.ordering() == 'c' && !pr.isView() ? pr : pr.dup('c'), x, row);
             }
             kernels.gatherRows(shared, ids[b], x, row + p);
+            if (p < pmax) {
+                x.get(NDArrayIndex.interval(row + p + len, row + le), NDArrayIndex.all()).assign(0);
+            }
         }
         return x;
     }
 
     /** Runs the encoder over [P ; E(ids)] with the prompt-extended mask, keeping what {@code retain} says. */
     public Encoded encode(Activations act, Retain retain, Batch batch, INDArray prompt) {
+        return encode(act, retain, batch, RowPrompts.shared(prompt, batch.size()));
+    }
+
+    /** Runs the encoder with a prompt per row (see {@link RowPrompts} for the layout). */
+    public Encoded encode(Activations act, Retain retain, Batch batch, RowPrompts prompts) {
         batch.checkIds(config.vocabSize());
-        checkPrompt(prompt);
-        int p = prompt == null ? 0 : (int) prompt.size(0);
-        int len = p + batch.inputLength();
-        AttentionMask.KeyPadding mask = AttentionMask.KeyPadding.of(Batch.extendMask(batch.attentionMask(), p));
-        INDArray x = embedWithPrompt(act, "enc.embeds", batch.inputIds(), prompt);
+        if (prompts.batch() != batch.size()) {
+            throw new IllegalArgumentException("prompts: " + prompts.batch() + " rows for a batch of " + batch.size());
+        }
+        for (INDArray p : prompts.rows()) {
+            checkPrompt(p);
+        }
+        int pmax = prompts.maxLength();
+        int len = pmax + batch.inputLength();
+        AttentionMask.KeyPadding mask = AttentionMask.KeyPadding.of(prompts.extendMask(batch.attentionMask()));
+        INDArray x = embedWithPrompts(act, "enc.embeds", batch.inputIds(), prompts);
         Encoder.Pass pass = encoder.forward(kernels, act, retain, x, batch.size(), len, mask);
-        return new Encoded(pass.hidden(), batch.size(), len, p, mask, pass);
+        return new Encoded(pass.hidden(), batch.size(), len, pmax, mask, pass);
     }
 
     /** Teacher-forced decoder over decoderIds [B, T]; logits [B·T, V] are in buffer "dec.logits". */
@@ -158,7 +179,12 @@ public final class T5Model {
 
     /** Encoder, teacher-forced decoder on shift_right(labels), logits and loss; arrays are act's buffers. */
     public Forward forward(Activations act, Retain retain, Batch batch, INDArray prompt) {
-        Encoded enc = encode(act, retain, requireLabels(batch), prompt);
+        return forward(act, retain, batch, RowPrompts.shared(prompt, batch.size()));
+    }
+
+    /** {@link #forward(Activations, Retain, Batch, INDArray)} with a prompt per row. */
+    public Forward forward(Activations act, Retain retain, Batch batch, RowPrompts prompts) {
+        Encoded enc = encode(act, retain, requireLabels(batch), prompts);
         Decoder.Pass dec = decode(act, retain != Retain.NOTHING, enc, decoderInput(batch));
         INDArray logits = logits(act, "dec", dec.hidden());
         Labels labels = Labels.of(batch);
@@ -166,6 +192,23 @@ public final class T5Model {
         int t = batch.targetLength();
         return new Forward(enc.hidden3d(), dec.hidden().reshape('c', batch.size(), t, config.dModel()),
                 logits.reshape('c', batch.size(), t, config.vocabSize()), loss, labels.count());
+    }
+
+    /**
+     * The summed negative log-likelihood of each row's labels (positions with -100 excluded), with a prompt
+     * per row: what rank classification compares across candidate labels.
+     */
+    public double[] rowNll(Activations act, Batch batch, RowPrompts prompts) {
+        Encoded enc = encode(act, Retain.NOTHING, requireLabels(batch), prompts);
+        Decoder.Pass dec = decode(act, false, enc, decoderInput(batch));
+        INDArray logits = logits(act, "dec", dec.hidden());
+        int t = batch.targetLength();
+        double[] out = new double[batch.size()];
+        for (int b = 0; b < batch.size(); b++) {
+            INDArray rows = logits.get(NDArrayIndex.interval((long) b * t, (long) (b + 1) * t), NDArrayIndex.all());
+            out[b] = kernels.crossEntropySum(rows, batch.labels()[b], Batch.IGNORE);
+        }
+        return out;
     }
 
     /**

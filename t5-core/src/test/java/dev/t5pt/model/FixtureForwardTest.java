@@ -96,7 +96,7 @@ class FixtureForwardTest {
         assertClose("logits", f.logits(), c.get("logits"), TOL);
         assertLoss("loss", f.loss(), c.get("loss"));
 
-        Forward n = m.forward(act, Retain.NOTHING, batch(c), null);
+        Forward n = m.forward(act, Retain.NOTHING, batch(c), (INDArray) null);
         assertClose("noprompt_encoder_hidden", n.encoderHidden(), c.get("noprompt_encoder_hidden"), TOL);
         assertClose("noprompt_logits", n.logits(), c.get("noprompt_logits"), TOL);
         assertLoss("noprompt_loss", n.loss(), c.get("noprompt_loss"));
