@@ -63,7 +63,7 @@ public final class Workloads {
     /** Greedy decoding of {@code tokens} tokens for one 128-token input, no EOS stopping. Returns the ids. */
     public int[][] decode(int tokens) {
         Batch one = Batch.inputs(new int[][]{batch.inputIds()[0]}, new int[][]{batch.attentionMask()[0]});
-        return Greedy.generate(model, act, one, null, new Greedy.Options(tokens, false), (t, l) -> { });
+        return Greedy.generate(model, act, one, (INDArray) null, new Greedy.Options(tokens, false), (t, l) -> { });
     }
 
     public static Batch randomBatch(T5Config cfg, int b, int len, int t, Random r) {
