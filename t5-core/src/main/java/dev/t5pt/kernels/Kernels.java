@@ -43,6 +43,13 @@ public interface Kernels {
      */
     void softmaxBackward(INDArray probs, INDArray dProbs);
 
+    /**
+     * Inverted dropout in place: x[i] = keep(seed, i) ? x[i] / (1 − rate) : 0, with element i counted in x's
+     * row-major order and keep from {@link dev.t5pt.model.Dropout#keep}. Its own backward: applied to the
+     * gradient with the same seed.
+     */
+    void dropout(INDArray x, float rate, long seed);
+
     /** x = max(x, 0) in place; x: [N, F]. */
     void relu(INDArray x);
 

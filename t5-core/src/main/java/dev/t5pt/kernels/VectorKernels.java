@@ -260,6 +260,18 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void dropout(INDArray x, float rate, long seed) {
+        ByteBuffer b = HostMemory.bytes(x);
+        int at = HostMemory.base(x);
+        int n = (int) x.length();
+        float scale = 1f / (1f - rate);
+        for (int i = 0; i < n; i++) {
+            int o = at + i * 4;
+            b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i, rate) ? b.getFloat(o) * scale : 0f);
+        }
+    }
+
+    @Override
     public void relu(INDArray x) {
         ByteBuffer b = HostMemory.bytes(x);
         int at = HostMemory.base(x);

@@ -3,6 +3,7 @@ package dev.t5pt.layers;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -13,9 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int dKv) {
 
-    /** What backward reads: the heads of Q, K, V and the probabilities. */
+    /** What backward reads: the heads of Q, K, V, the probabilities (before dropout) and their dropout. */
     public record Saved(INDArray qh /* [B·H, Lq, K] */, INDArray kh /* [B·H, Lk, K] */,
-                        INDArray vh /* [B·H, Lk, K] */, INDArray probs /* [B·H, Lq, Lk] */) {
+                        INDArray vh /* [B·H, Lk, K] */, INDArray probs /* [B·H, Lq, Lk] */, Dropout probsDropout) {
     }
 
     public int inner() {
@@ -27,12 +28,12 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
      * self-attention); out [B·Lq, D]. bias [H, Lq, Lk] or null. Buffers are taken from act under scope.
      */
     public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray kv, int batch, int lq,
-                         int lk, INDArray bias, AttentionMask mask, INDArray out) {
+                         int lk, INDArray bias, AttentionMask mask, Dropout probsDropout, INDArray out) {
         INDArray kh = act.get(scope + ".kh", (long) batch * heads, lk, dKv);
         INDArray vh = act.get(scope + ".vh", (long) batch * heads, lk, dKv);
         projectHeads(kr, act, scope, k, kv, batch, kh, 0);
         projectHeads(kr, act, scope, v, kv, batch, vh, 0);
-        return forwardWithKv(kr, act, scope, x, kh, vh, batch, lq, bias, mask, out);
+        return forwardWithKv(kr, act, scope, x, kh, vh, batch, lq, bias, mask, probsDropout, out);
     }
 
     /**
@@ -40,7 +41,8 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
      * KV cache): kh, vh [B·H, Lk, K].
      */
     public Saved forwardWithKv(Kernels kr, Activations act, String scope, INDArray x, INDArray kh, INDArray vh,
-                               int batch, int lq, INDArray bias, AttentionMask mask, INDArray out) {
+                               int batch, int lq, INDArray bias, AttentionMask mask, Dropout probsDropout,
+                               INDArray out) {
         long lk = kh.size(1);
         INDArray qh = act.get(scope + ".qh", (long) batch * heads, lq, dKv);
         projectHeads(kr, act, scope, q, x, batch, qh, 0);
@@ -48,11 +50,22 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
         Nd4j.matmul(qh, kh, probs, false, true, false);          // scores = Q·Kᵀ: [B·H, Lq, Lk]
         kr.softmax(probs, bias, mask, heads);                    // + bias + mask, softmax over keys
         INDArray ctx = act.get(Scratch.CTX, (long) batch * heads, lq, dKv);
-        Nd4j.matmul(probs, vh, ctx, false, false, false);        // ctx = probs·V: [B·H, Lq, K]
+        Nd4j.matmul(dropped(kr, act, probs, probsDropout), vh, ctx, false, false, false); // ctx = drop(probs)·V
         INDArray merged = act.get(Scratch.MERGED, (long) batch * lq, inner());
         kr.mergeHeads(ctx, merged, batch);                       // [B·Lq, I]
         o.forward(merged, out);                                  // [B·Lq, D]
-        return new Saved(qh, kh, vh, probs);
+        return new Saved(qh, kh, vh, probs, probsDropout);
+    }
+
+    /** probs itself, or its dropout in a scratch buffer (recomputed identically in backward). */
+    private static INDArray dropped(Kernels kr, Activations act, INDArray probs, Dropout d) {
+        if (!d.active()) {
+            return probs;
+        }
+        INDArray pd = act.get(Scratch.PROBS_DROPPED, probs.shape());
+        pd.assign(probs);
+        kr.dropout(pd, d.rate(), d.seed());
+        return pd;
     }
 
     /**
@@ -70,9 +83,12 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
         INDArray dCtx = act.get(scope + ".dctx", bh, lq, dKv);
         kr.splitHeads(dMerged, dCtx, batch, 0);                    // merged = merge(ctx)
         INDArray dProbs = act.get(scope + ".dprobs", bh, lq, lk);
-        Nd4j.matmul(dCtx, s.vh(), dProbs, false, true, false);     // ctx = probs·V → dprobs = dctx·Vᵀ
+        Nd4j.matmul(dCtx, s.vh(), dProbs, false, true, false);     // ctx = pd·V → dpd = dctx·Vᵀ
         INDArray dVh = act.get(scope + ".dvh", bh, lk, dKv);
-        Nd4j.matmul(s.probs(), dCtx, dVh, true, false, false);     //                  dV = probsᵀ·dctx
+        Nd4j.matmul(dropped(kr, act, s.probs(), s.probsDropout()), dCtx, dVh, true, false, false); // dV = pdᵀ·dctx
+        if (s.probsDropout().active()) {
+            kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed()); // pd = drop(probs)
+        }
         kr.softmaxBackward(s.probs(), dProbs);                     // probs = softmax(scores) → dscores
         INDArray dQh = act.get(scope + ".dqh", bh, lq, dKv);
         Nd4j.matmul(dProbs, s.kh(), dQh, false, false, false);     // scores = Q·Kᵀ → dQ = dscores·K

@@ -3,19 +3,20 @@ package dev.t5pt.layers;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One decoder block (HF: layer.0 SelfAttention, layer.1 EncDecAttention, layer.2 DenseReluDense), pre-norm
- * residual: mid = x + SelfAttention(ln₀(x)) [causal]; cross = mid + EncDecAttention(ln₁(mid), H_enc);
- * out = cross + FFN(ln₂(cross)). Legend: B batch, T decoder length, L encoder length, D d_model.
+ * residual: mid = x + drop(SelfAttention(ln₀(x))) [causal]; cross = mid + drop(EncDecAttention(ln₁(mid), H_enc));
+ * out = cross + drop(FFN(ln₂(cross))). Legend: B batch, T decoder length, L encoder length, D d_model.
  */
 public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm layerNorm1, Attention crossAttention,
                            RmsNorm layerNorm2, FeedForward ff) {
 
     /** What backward reads, and the block's output. */
     public record Saved(INDArray x, Attention.Saved self, INDArray mid, Attention.Saved cross, INDArray crossRes,
-                        FeedForward.Saved ff, INDArray out) {
+                        FeedForward.Saved ff, INDArray out, BlockDropout dropout) {
     }
 
     /**
@@ -23,22 +24,25 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
      * out is buffer scope.out (which may alias x when scopes are shared).
      */
     public Saved forward(Kernels kr, Activations act, String scope, INDArray x, int batch, int len,
-                         INDArray encoderHidden, int encLen, INDArray selfBias, AttentionMask encoderMask) {
+                         INDArray encoderHidden, int encLen, INDArray selfBias, AttentionMask encoderMask,
+                         BlockDropout dropout) {
         long n = x.size(0);
         long d = x.size(1);
         INDArray n0 = act.get(Scratch.N0, n, d);
         layerNorm0.forward(kr, x, n0);
         INDArray a = act.get(Scratch.ATTN_OUT, n, d);
         Attention.Saved self = selfAttention.forward(kr, act, scope + ".attn", n0, n0, batch, len, len, selfBias,
-                new AttentionMask.Causal(0), a);
+                new AttentionMask.Causal(0), dropout.selfProbs(), a);
+        BlockDropout.apply(kr, dropout.selfOut(), a);
         INDArray mid = act.get(scope + ".mid", n, d);
         x.add(a, mid);
         INDArray n1 = act.get(Scratch.N1, n, d);
         layerNorm1.forward(kr, mid, n1);
         INDArray c = act.get(Scratch.CROSS_OUT, n, d);
         Attention.Saved cross = crossAttention.forward(kr, act, scope + ".cross", n1, encoderHidden, batch, len, encLen,
-                null, encoderMask, c);
-        return crossAndFf(kr, act, scope, x, self, mid, cross, c);
+                null, encoderMask, dropout.crossProbs(), c);
+        BlockDropout.apply(kr, dropout.crossOut(), c);
+        return crossAndFf(kr, act, scope, x, self, mid, cross, c, dropout);
     }
 
     /**
@@ -50,12 +54,16 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         long n = dOut.size(0);
         long d = dOut.size(1);
         INDArray dn = act.get(scope + ".dn", n, d);
-        ff.backward(kr, act, scope + ".ff", s.ff(), dOut, dn);                // out = cross + FFN(ln₂(cross))
+        BlockDropout dr = s.dropout();
+        INDArray dBranch = BlockDropout.branchGradient(kr, act, dr.ffOut(), dOut);
+        ff.backward(kr, act, scope + ".ff", s.ff(), dr.ffHidden(), dBranch, dn); // out = cross + drop(FFN(ln₂(cross)))
         layerNorm2.backward(kr, s.crossRes(), dn, dOut, true);                // dOut is now dcross
-        crossAttention.backward(kr, act, scope + ".cross", s.cross(), dOut, batch, dn, dEncoderHidden);
-        layerNorm1.backward(kr, s.mid(), dn, dOut, true);                     // cross = mid + X(ln₁(mid), H): dmid
-        selfAttention.backward(kr, act, scope + ".attn", s.self(), dOut, batch, dn, dn);
-        layerNorm0.backward(kr, s.x(), dn, dOut, true);                       // mid = x + Self(ln₀(x)): dx
+        dBranch = BlockDropout.branchGradient(kr, act, dr.crossOut(), dOut);
+        crossAttention.backward(kr, act, scope + ".cross", s.cross(), dBranch, batch, dn, dEncoderHidden);
+        layerNorm1.backward(kr, s.mid(), dn, dOut, true);                     // cross = mid + drop(X(ln₁(mid), H)): dmid
+        dBranch = BlockDropout.branchGradient(kr, act, dr.selfOut(), dOut);
+        selfAttention.backward(kr, act, scope + ".attn", s.self(), dBranch, batch, dn, dn);
+        layerNorm0.backward(kr, s.x(), dn, dOut, true);                       // mid = x + drop(Self(ln₀(x))): dx
     }
 
     /**
@@ -75,15 +83,15 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         selfAttention.projectHeads(kr, act, s, selfAttention.k(), n0, batch, selfK, t);
         selfAttention.projectHeads(kr, act, s, selfAttention.v(), n0, batch, selfV, t);
         Attention.Saved self = selfAttention.forwardWithKv(kr, act, s, n0, selfK, selfV, batch, 1, selfBias,
-                new AttentionMask.Causal(t), a);
+                new AttentionMask.Causal(t), Dropout.NONE, a);
         INDArray mid = act.get(scope + ".mid", n, d);
         x.add(a, mid);
         INDArray n1 = act.get(Scratch.N1, n, d);
         layerNorm1.forward(kr, mid, n1);
         INDArray c = act.get(Scratch.CROSS_OUT, n, d);
         Attention.Saved cross = crossAttention.forwardWithKv(kr, act, scope + ".cross", n1, crossK, crossV, batch, 1,
-                null, encoderMask, c);
-        return crossAndFf(kr, act, scope, x, self, mid, cross, c).out();
+                null, encoderMask, Dropout.NONE, c);
+        return crossAndFf(kr, act, scope, x, self, mid, cross, c, BlockDropout.NONE).out();
     }
 
     /** The cross-attention K and V of encoder output h [B·L, D] into kh, vh [B·H, L, K], once per generation. */
@@ -94,7 +102,7 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
     }
 
     private Saved crossAndFf(Kernels kr, Activations act, String scope, INDArray x, Attention.Saved self, INDArray mid,
-                             Attention.Saved cross, INDArray crossOut) {
+                             Attention.Saved cross, INDArray crossOut, BlockDropout dropout) {
         long n = mid.size(0);
         long d = mid.size(1);
         INDArray crossRes = act.get(scope + ".crossRes", n, d);
@@ -102,9 +110,10 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         INDArray n2 = act.get(Scratch.N2, n, d);
         layerNorm2.forward(kr, crossRes, n2);
         INDArray f = act.get(Scratch.FF_OUT, n, d);
-        FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", n2, f);
+        FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", n2, dropout.ffHidden(), f);
+        BlockDropout.apply(kr, dropout.ffOut(), f);
         INDArray out = act.get(scope + ".out", n, d);
         crossRes.add(f, out);
-        return new Saved(x, self, mid, cross, crossRes, fs, out);
+        return new Saved(x, self, mid, cross, crossRes, fs, out, dropout);
     }
 }

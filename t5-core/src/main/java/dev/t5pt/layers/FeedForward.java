@@ -2,6 +2,7 @@ package dev.t5pt.layers;
 
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** T5's position-wise MLP, in its two published forms. Legend: N rows, D d_model, F d_ff. */
@@ -11,27 +12,36 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
     record Saved(INDArray first, INDArray second) {
     }
 
-    /** y = FFN(x); x, y: [N, D]. */
-    Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y);
+    /** y = FFN(x) with dropout on the hidden layer; x, y: [N, D]. */
+    Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y);
 
     /** dx = dFFN/dx · dy (written, not added); dy, dx: [N, D]; scratch buffers under scope. */
-    void backward(Kernels kr, Activations act, String scope, Saved saved, INDArray dy, INDArray dx);
+    void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy, INDArray dx);
+
+    private static void drop(Kernels kr, Dropout d, INDArray x) {
+        if (d.active()) {
+            kr.dropout(x, d.rate(), d.seed());
+        }
+    }
 
     /** T5 v1.0: y = relu(x·wiᵀ)·woᵀ. */
     record DenseReluDense(Linear wi, Linear wo) implements FeedForward {
         @Override
-        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y) {
+        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y) {
             INDArray h = act.get(scope + ".h", x.size(0), wi.out()); // [N, F]
             wi.forward(x, h);
             kr.relu(h);
+            drop(kr, hidden, h); // in place: a dropped unit is 0, as its gradient will be
             wo.forward(h, y);
             return new Saved(h, null);
         }
 
         @Override
-        public void backward(Kernels kr, Activations act, String scope, Saved saved, INDArray dy, INDArray dx) {
+        public void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy,
+                             INDArray dx) {
             INDArray dh = act.get(scope + ".dh", dy.size(0), wi.out()); // [N, F]
-            wo.backward(dy, dh, false);        // y = h·woᵀ
+            wo.backward(dy, dh, false);        // y = drop(h)·woᵀ
+            drop(kr, hidden, dh);
             kr.reluBackward(saved.first(), dh); // h = relu(x·wiᵀ)
             wi.backward(dh, dx, false);
         }
@@ -40,7 +50,7 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
     /** T5 v1.1 / LM-adapted: y = (gelu_new(x·wi_0ᵀ) ⊙ x·wi_1ᵀ)·woᵀ. */
     record DenseGatedGeluDense(Linear wi0, Linear wi1, Linear wo) implements FeedForward {
         @Override
-        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray y) {
+        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y) {
             long n = x.size(0);
             INDArray gate = act.get(scope + ".gate", n, wi0.out()); // [N, F]
             INDArray lin = act.get(scope + ".lin", n, wi1.out());   // [N, F]
@@ -48,17 +58,20 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
             wi0.forward(x, gate);
             wi1.forward(x, lin);
             kr.geluGate(gate, lin, h);
+            drop(kr, hidden, h);
             wo.forward(h, y);
             return new Saved(gate, lin);
         }
 
         @Override
-        public void backward(Kernels kr, Activations act, String scope, Saved saved, INDArray dy, INDArray dx) {
+        public void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy,
+                             INDArray dx) {
             long n = dy.size(0);
             INDArray dh = act.get(scope + ".dh", n, wi0.out());       // [N, F]
             INDArray dGate = act.get(scope + ".dgate", n, wi0.out()); // [N, F]
             INDArray dLin = act.get(scope + ".dlin", n, wi1.out());   // [N, F]
-            wo.backward(dy, dh, false);                                 // y = h·woᵀ
+            wo.backward(dy, dh, false);                                 // y = drop(h)·woᵀ
+            drop(kr, hidden, dh);
             kr.geluGateBackward(saved.first(), saved.second(), dh, dGate, dLin); // h = gelu(gate) ⊙ lin
             wi0.backward(dGate, dx, false);                             // gate = x·wi_0ᵀ
             wi1.backward(dLin, dx, true);                               // lin = x·wi_1ᵀ

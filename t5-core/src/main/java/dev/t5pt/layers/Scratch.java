@@ -16,6 +16,8 @@ final class Scratch {
     static final String PROJ = "tmp.proj";
     static final String CTX = "tmp.ctx";
     static final String MERGED = "tmp.merged";
+    static final String PROBS_DROPPED = "tmp.probsDropped";
+    static final String BRANCH_GRAD = "tmp.branchGrad";
 
     private Scratch() {
     }

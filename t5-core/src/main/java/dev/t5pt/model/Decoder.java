@@ -2,6 +2,7 @@ package dev.t5pt.model;
 
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
+import dev.t5pt.layers.BlockDropout;
 import dev.t5pt.layers.DecoderBlock;
 import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.layers.RmsNorm;
@@ -17,7 +18,8 @@ import java.util.List;
 public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBias, RmsNorm finalLayerNorm) {
 
     /** One teacher-forced pass: hidden [B·T, D] ("dec.hidden") and, when kept, every block's state. */
-    public record Pass(INDArray hidden, List<DecoderBlock.Saved> saved, INDArray finalInput, int batch) {
+    public record Pass(INDArray hidden, List<DecoderBlock.Saved> saved, INDArray finalInput, int batch,
+                       Dropout dropout) {
     }
 
     /**
@@ -25,14 +27,15 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
      * rescale. With keep, each block's activations stay in their own buffers ("dec.{i}.*").
      */
     public Pass forward(Kernels kr, Activations act, boolean keep, INDArray x, int batch, int len,
-                        INDArray encoderHidden, int encLen, AttentionMask encoderMask) {
+                        INDArray encoderHidden, int encLen, AttentionMask encoderMask, Dropout dropout) {
+        BlockDropout.apply(kr, site(dropout, Dropout.Site.EMBED), x);
         int h = positionBias.heads();
         INDArray bias = act.cached("dec.bias", len, b -> positionBias.compute(len, len, 0, b), h, len, len);
         List<DecoderBlock.Saved> saved = new ArrayList<>();
         INDArray cur = x;
         for (int i = 0; i < blocks.size(); i++) {
             DecoderBlock.Saved s = blocks.get(i).forward(kr, act, keep ? "dec." + i : "dec.blk", cur, batch, len,
-                    encoderHidden, encLen, bias, encoderMask);
+                    encoderHidden, encLen, bias, encoderMask, BlockDropout.of(dropout, 1, i));
             if (keep) {
                 saved.add(s);
             }
@@ -40,7 +43,12 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
         }
         INDArray out = act.get("dec.hidden", x.size(0), x.size(1));
         finalLayerNorm.forward(kr, cur, out);
-        return new Pass(out, saved, cur, batch);
+        BlockDropout.apply(kr, site(dropout, Dropout.Site.FINAL), out);
+        return new Pass(out, saved, cur, batch, dropout);
+    }
+
+    private static Dropout site(Dropout step, Dropout.Site s) {
+        return step.active() ? new Dropout(step.rate(), step.site(1, -1, s)) : Dropout.NONE;
     }
 
     /**
@@ -54,6 +62,7 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
         }
         dEncoderHidden.assign(0);
         INDArray dx = act.get("bwd.dec.dx", dHidden.shape());
+        BlockDropout.apply(kr, site(pass.dropout(), Dropout.Site.FINAL), dHidden);
         finalLayerNorm.backward(kr, pass.finalInput(), dHidden, dx, false);
         for (int i = blocks.size() - 1; i >= 0; i--) {
             blocks.get(i).backward(kr, act, "bwd.dec", pass.saved().get(i), dx, pass.batch(), dEncoderHidden);

@@ -2,6 +2,7 @@ package dev.t5pt.model;
 
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
+import dev.t5pt.layers.BlockDropout;
 import dev.t5pt.layers.EncoderBlock;
 import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.layers.RmsNorm;
@@ -21,11 +22,13 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
      * saved state (Retain.ALL) or every block's input (Retain.CHECKPOINTS), plus the final norm's input.
      */
     public record Pass(INDArray hidden, Retain retain, List<EncoderBlock.Saved> saved, List<INDArray> inputs,
-                       INDArray finalInput, INDArray bias, AttentionMask mask, int batch, int len) {
+                       INDArray finalInput, INDArray bias, AttentionMask mask, int batch, int len, Dropout dropout) {
     }
 
-    /** x: [B·L, D] embedded input (prompt rows included). */
-    public Pass forward(Kernels kr, Activations act, Retain retain, INDArray x, int batch, int len, AttentionMask mask) {
+    /** x: [B·L, D] embedded input (prompt rows included), dropped out in place when training with dropout. */
+    public Pass forward(Kernels kr, Activations act, Retain retain, INDArray x, int batch, int len, AttentionMask mask,
+                        Dropout dropout) {
+        BlockDropout.apply(kr, site(dropout, Dropout.Site.EMBED), x);
         int h = positionBias.heads();
         INDArray bias = act.cached("enc.bias", len, b -> positionBias.compute(len, len, 0, b), h, len, len);
         List<EncoderBlock.Saved> saved = new ArrayList<>();
@@ -39,7 +42,7 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
                 cur = in;
             }
             EncoderBlock.Saved s = blocks.get(i).forward(kr, act, retain == Retain.ALL ? "enc." + i : "enc.blk", cur,
-                    batch, len, bias, mask);
+                    batch, len, bias, mask, BlockDropout.of(dropout, 0, i));
             if (retain == Retain.ALL) {
                 saved.add(s);
             }
@@ -52,7 +55,12 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
         }
         INDArray out = act.get("enc.hidden", x.size(0), x.size(1));
         finalLayerNorm.forward(kr, cur, out);
-        return new Pass(out, retain, saved, inputs, cur, bias, mask, batch, len);
+        BlockDropout.apply(kr, site(dropout, Dropout.Site.FINAL), out);
+        return new Pass(out, retain, saved, inputs, cur, bias, mask, batch, len, dropout);
+    }
+
+    private static Dropout site(Dropout step, Dropout.Site s) {
+        return step.active() ? new Dropout(step.rate(), step.site(0, -1, s)) : Dropout.NONE;
     }
 
     /**
@@ -64,14 +72,16 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
             throw new IllegalStateException("the encoder pass kept nothing to run backward from (use Retain.ALL or CHECKPOINTS)");
         }
         INDArray dx = act.get("bwd.enc.dx", dHidden.shape());
+        BlockDropout.apply(kr, site(pass.dropout(), Dropout.Site.FINAL), dHidden);
         finalLayerNorm.backward(kr, pass.finalInput(), dHidden, dx, false);
         for (int i = blocks.size() - 1; i >= 0; i--) {
             EncoderBlock block = blocks.get(i);
             EncoderBlock.Saved s = pass.retain() == Retain.ALL ? pass.saved().get(i)
                     : block.forward(kr, act, "enc.blk", pass.inputs().get(i), pass.batch(), pass.len(),
-                    pass.bias(), pass.mask());
+                    pass.bias(), pass.mask(), BlockDropout.of(pass.dropout(), 0, i));
             block.backward(kr, act, "bwd.enc", s, dx, pass.batch());
         }
+        BlockDropout.apply(kr, site(pass.dropout(), Dropout.Site.EMBED), dx);
         return dx;
     }
 }

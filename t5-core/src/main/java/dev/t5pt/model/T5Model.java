@@ -135,6 +135,11 @@ public final class T5Model {
 
     /** Runs the encoder with a prompt per row (see {@link RowPrompts} for the layout). */
     public Encoded encode(Activations act, Retain retain, Batch batch, RowPrompts prompts) {
+        return encode(act, retain, batch, prompts, Dropout.NONE);
+    }
+
+    /** The encoder with dropout (training); {@link Dropout#NONE} is eval mode. */
+    public Encoded encode(Activations act, Retain retain, Batch batch, RowPrompts prompts, Dropout dropout) {
         batch.checkIds(config.vocabSize());
         if (prompts.batch() != batch.size()) {
             throw new IllegalArgumentException("prompts: " + prompts.batch() + " rows for a batch of " + batch.size());
@@ -146,18 +151,23 @@ public final class T5Model {
         int len = pmax + batch.inputLength();
         AttentionMask.KeyPadding mask = AttentionMask.KeyPadding.of(prompts.extendMask(batch.attentionMask()));
         INDArray x = embedWithPrompts(act, "enc.embeds", batch.inputIds(), prompts);
-        Encoder.Pass pass = encoder.forward(kernels, act, retain, x, batch.size(), len, mask);
+        Encoder.Pass pass = encoder.forward(kernels, act, retain, x, batch.size(), len, mask, dropout);
         return new Encoded(pass.hidden(), batch.size(), len, pmax, mask, pass);
     }
 
     /** Teacher-forced decoder over decoderIds [B, T]; logits [B·T, V] are in buffer "dec.logits". */
     public Decoder.Pass decode(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
+        return decode(act, keep, enc, decoderIds, Dropout.NONE);
+    }
+
+    /** The teacher-forced decoder with dropout (training). */
+    public Decoder.Pass decode(Activations act, boolean keep, Encoded enc, int[][] decoderIds, Dropout dropout) {
         int t = decoderIds[0].length;
         INDArray y = act.get("dec.embeds", (long) enc.batch() * t, config.dModel());
         for (int b = 0; b < decoderIds.length; b++) {
             kernels.gatherRows(shared, decoderIds[b], y, (long) b * t);
         }
-        return decoder.forward(kernels, act, keep, y, enc.batch(), t, enc.hidden(), enc.length(), enc.mask());
+        return decoder.forward(kernels, act, keep, y, enc.batch(), t, enc.hidden(), enc.length(), enc.mask(), dropout);
     }
 
     /** Teacher-forced decoder over decoderIds [B, T]; returns logits [B·T, V] (buffer "dec.logits"). */
@@ -219,12 +229,22 @@ public final class T5Model {
      * prompt rows of every batch row are summed. The gradient is act's buffer "grad.prompt".
      */
     public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing) {
+        return lossAndPromptGrad(act, batch, prompt, checkpointing, Dropout.NONE);
+    }
+
+    /**
+     * {@link #lossAndPromptGrad(Activations, Batch, INDArray, boolean)} with dropout inside the frozen model
+     * (the paper trains with 0.1): the same masks in forward and backward, from the step's seed.
+     */
+    public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing,
+                                            Dropout dropout) {
         if (prompt == null) {
             throw new IllegalArgumentException("prompt: a prompt [prompt_length, " + config.dModel()
                     + "] is needed to compute its gradient");
         }
-        Encoded enc = encode(act, checkpointing ? Retain.CHECKPOINTS : Retain.ALL, requireLabels(batch), prompt);
-        Decoder.Pass dec = decode(act, true, enc, decoderInput(batch));
+        Encoded enc = encode(act, checkpointing ? Retain.CHECKPOINTS : Retain.ALL, requireLabels(batch),
+                RowPrompts.shared(prompt, batch.size()), dropout);
+        Decoder.Pass dec = decode(act, true, enc, decoderInput(batch), dropout);
         INDArray logits = logits(act, "dec", dec.hidden());
         Labels labels = Labels.of(batch);
         double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / labels.count();

@@ -220,4 +220,21 @@ class KernelTwinsTest {
         close(a, b, 1e-5);
         assertEquals(0.0, a.getRow(1).amaxNumber().doubleValue());
     }
+
+    @Test
+    void dropoutMasksAgreeAndHaveTheirRate() {
+        INDArray x = randn(64, 100);
+        INDArray a = x.dup();
+        INDArray b = x.dup();
+        fast.dropout(a, 0.25f, 1234L);
+        ref.dropout(b, 0.25f, 1234L);
+        close(a, b, 1e-6);
+        double dropped = a.eq(0).castTo(DataType.FLOAT).meanNumber().doubleValue();
+        assertEquals(0.25, dropped, 0.02);
+        INDArray kept = x.mul(1 / 0.75f);
+        for (int i = 0; i < 100; i++) {
+            float v = a.getFloat(0, i);
+            assertTrue(v == 0f || Math.abs(v - kept.getFloat(0, i)) < 1e-5);
+        }
+    }
 }

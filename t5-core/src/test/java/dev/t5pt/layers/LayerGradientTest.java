@@ -5,6 +5,7 @@ import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.kernels.Nd4jKernels;
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Dropout;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -79,11 +80,11 @@ class LayerGradientTest {
             INDArray x = randn(5, 4);
             INDArray r = randn(5, 4);
             INDArray y = Nd4j.create(DataType.DOUBLE, 5, 4);
-            FeedForward.Saved s = ff.forward(k, act, "ff", x, y);
+            FeedForward.Saved s = ff.forward(k, act, "ff", x, Dropout.NONE, y);
             INDArray dx = Nd4j.create(DataType.DOUBLE, 5, 4);
-            ff.backward(k, act, "ff", s, r, dx);
+            ff.backward(k, act, "ff", s, Dropout.NONE, r, dx);
             check(ff.getClass().getSimpleName(), x, dx, () -> {
-                ff.forward(k, act, "ff", x, y);
+                ff.forward(k, act, "ff", x, Dropout.NONE, y);
                 return dot(y, r);
             });
         }
@@ -110,11 +111,11 @@ class LayerGradientTest {
             INDArray x = randn(b * len, d).muli(0.5);
             INDArray r = randn(b * len, d);
             INDArray y = Nd4j.create(DataType.DOUBLE, b * len, d);
-            Attention.Saved s = att.forward(k, act, "a", x, x, b, len, len, bias, mask, y);
+            Attention.Saved s = att.forward(k, act, "a", x, x, b, len, len, bias, mask, Dropout.NONE, y);
             INDArray dx = Nd4j.create(DataType.DOUBLE, b * len, d);
             att.backward(k, act, "a", s, r, b, dx, dx);
             check("self-attention " + mask, x, dx, () -> {
-                att.forward(k, act, "a", x, x, b, len, len, bias, mask, y);
+                att.forward(k, act, "a", x, x, b, len, len, bias, mask, Dropout.NONE, y);
                 return dot(y, r);
             });
         }
@@ -133,12 +134,12 @@ class LayerGradientTest {
         INDArray enc = randn(b * lk, d).muli(0.5);
         INDArray r = randn(b * lq, d);
         INDArray y = Nd4j.create(DataType.DOUBLE, b * lq, d);
-        Attention.Saved s = att.forward(k, act, "c", x, enc, b, lq, lk, null, mask, y);
+        Attention.Saved s = att.forward(k, act, "c", x, enc, b, lq, lk, null, mask, Dropout.NONE, y);
         INDArray dx = Nd4j.create(DataType.DOUBLE, b * lq, d);
         INDArray dEnc = Nd4j.zeros(DataType.DOUBLE, b * lk, d);
         att.backward(k, act, "c", s, r, b, dx, dEnc);
         DoubleSupplier f = () -> {
-            att.forward(k, act, "c", x, enc, b, lq, lk, null, mask, y);
+            att.forward(k, act, "c", x, enc, b, lq, lk, null, mask, Dropout.NONE, y);
             return dot(y, r);
         };
         check("cross-attention dx", x, dx, f);

@@ -79,6 +79,16 @@ class PromptGradientTest {
         assertTrue(err <= 1e-6, "relative error " + err);
         INDArray ckpt = m.lossAndPromptGrad(act, batch, prompt, true).grad();
         assertTrue(Fixtures.normwiseError(ckpt, grad) <= 1e-12, "checkpointing in double");
+
+        // with dropout: a fixed seed makes the loss a deterministic function of P, the same masks in backward
+        Dropout dropout = new Dropout(0.3f, 77).forStep(5);
+        INDArray dgrad = m.lossAndPromptGrad(act, batch, prompt, false, dropout).grad().dup();
+        Activations dfwd = new Activations(DataType.DOUBLE);
+        double derr = GradCheck.error(prompt, dgrad, () -> m.lossAndPromptGrad(dfwd, batch, prompt, false, dropout).loss(), 1e-5);
+        assertTrue(derr <= 1e-6, "with dropout: relative error " + derr);
+        INDArray dckpt = m.lossAndPromptGrad(act, batch, prompt, true, dropout).grad();
+        assertTrue(Fixtures.normwiseError(dckpt, dgrad) <= 1e-12, "checkpointing with dropout");
+        assertTrue(Fixtures.normwiseError(dgrad, grad) > 1e-3, "dropout changes the gradient");
     }
 
     @Test
