@@ -1,0 +1,139 @@
+package dev.t5pt.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.t5pt.generate.Beam;
+import dev.t5pt.generate.Greedy;
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.Batch;
+import dev.t5pt.model.T5Model;
+import dev.t5pt.tokenizer.T5Tokenizer;
+import dev.t5pt.tune.PromptFiles;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Generate text from a frozen T5, with or without a soft prompt: greedy (KV-cached) or beam search.",
+                "Inputs from --input (repeatable) or --in FILE (JSON Lines with \"input\", or plain text lines)."})
+final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
+    Path model;
+    @Option(names = "--prompt", paramLabel = "PROMPT", description = "PEFT adapter directory, .npy or .safetensors")
+    Path prompt;
+    @Option(names = "--input", paramLabel = "TEXT", description = "an input text (repeatable)")
+    List<String> inputs = new ArrayList<>();
+    @Option(names = "--in", paramLabel = "FILE", description = "inputs: JSON Lines with \"input\" (or --input-field), or plain lines")
+    Path in;
+    @Option(names = "--input-field", defaultValue = "input", description = "JSONL input field (default: ${DEFAULT-VALUE})")
+    String inputField;
+    @Option(names = "--beam", defaultValue = "1", description = "beam size; 1 = greedy (default: ${DEFAULT-VALUE})")
+    int beam;
+    @Option(names = "--length-penalty", defaultValue = "1.0", description = "beam score = log p / length^this (default: ${DEFAULT-VALUE})")
+    double lengthPenalty;
+    @Option(names = "--max-steps", defaultValue = "32", description = "tokens to generate at most (default: ${DEFAULT-VALUE})")
+    int maxSteps;
+    @Option(names = "--batch-size", defaultValue = "16", description = "greedy: inputs per batch (default: ${DEFAULT-VALUE})")
+    int batchSize;
+    @Option(names = "--json", description = "JSON lines {\"input\", \"output\", \"ids\"}")
+    boolean json;
+    @Option(names = "--vocab", paramLabel = "FILE", description = "SentencePiece model (default: T5's)")
+    Path vocab;
+
+    @Override
+    public Integer call() throws Exception {
+        var cl = spec.commandLine();
+        if (beam < 1 || maxSteps < 1 || batchSize < 1) {
+            throw new picocli.CommandLine.ParameterException(cl, "--beam, --max-steps and --batch-size must be ≥ 1");
+        }
+        List<String> texts = new ArrayList<>(inputs);
+        if (in != null) {
+            ObjectMapper om = new ObjectMapper();
+            int n = 0;
+            for (String line : Files.readAllLines(in)) {
+                n++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                if (line.strip().startsWith("{")) {
+                    JsonNode j = om.readTree(line);
+                    if (!j.path(inputField).isTextual()) {
+                        throw new IllegalArgumentException(in + ":" + n + ": expected a string field \"" + inputField + "\"");
+                    }
+                    texts.add(j.get(inputField).textValue());
+                } else {
+                    texts.add(line);
+                }
+            }
+        }
+        if (texts.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(cl, "no inputs: give --input TEXT or --in FILE");
+        }
+        T5Tokenizer tok = vocab == null ? T5Tokenizer.t5Default() : T5Tokenizer.load(vocab);
+        T5Model m = T5Model.load(model);
+        INDArray p = prompt == null ? null : PromptFiles.read(prompt, m.config().dModel());
+        Activations act = new Activations();
+        PrintWriter out = cl.getOut();
+        ObjectMapper om = new ObjectMapper();
+        for (int from = 0; from < texts.size(); from += beam == 1 ? batchSize : 1) {
+            int to = Math.min(texts.size(), from + (beam == 1 ? batchSize : 1));
+            List<int[]> gen = new ArrayList<>();
+            if (beam == 1) {
+                int[][] ids = new int[to - from][];
+                int len = 0;
+                for (int i = from; i < to; i++) {
+                    ids[i - from] = tok.encode(texts.get(i));
+                    len = Math.max(len, ids[i - from].length);
+                }
+                int[][] mask = new int[ids.length][len];
+                for (int i = 0; i < ids.length; i++) {
+                    Arrays.fill(mask[i], 0, ids[i].length, 1);
+                    ids[i] = Arrays.copyOf(ids[i], len);
+                }
+                gen.addAll(Arrays.asList(Greedy.generate(m, act, Batch.inputs(ids, mask), p,
+                        new Greedy.Options(maxSteps, true), (t, l) -> { })));
+            } else {
+                gen.add(Beam.search(m, act, tok.encode(texts.get(from)), p, beam, maxSteps, lengthPenalty).get(0).ids());
+            }
+            for (int i = 0; i < gen.size(); i++) {
+                int[] ids = untilEos(gen.get(i), tok.eosId());
+                String text = tok.decode(ids);
+                if (json) {
+                    ObjectNode o = om.createObjectNode();
+                    o.put("input", texts.get(from + i));
+                    o.put("output", text);
+                    var arr = o.putArray("ids");
+                    for (int id : ids) {
+                        arr.add(id);
+                    }
+                    out.println(om.writeValueAsString(o));
+                } else {
+                    out.println(text);
+                }
+            }
+        }
+        return 0;
+    }
+
+    static int[] untilEos(int[] ids, int eos) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == eos) {
+                return Arrays.copyOf(ids, i);
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.t5pt.tune;
+
+import dev.t5pt.generate.Greedy;
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.Batch;
+import dev.t5pt.model.RowPrompts;
+import dev.t5pt.model.T5Model;
+import dev.t5pt.tokenizer.T5Tokenizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Evaluates prompts on a tokenized dataset. Several prompts (an ensemble, the paper's Table 3) run in
+ * one batch: each example is repeated once per prompt, the rows differing only in their prompt.
+ */
+public final class Evaluator {
+    private final T5Model model;
+    private final T5Tokenizer tok;
+    private final Activations act;
+    private final int batchSize;
+    private final int maxDecodeSteps;
+
+    public Evaluator(T5Model model, T5Tokenizer tok, Activations act, int batchSize, int maxDecodeSteps) {
+        if (batchSize < 1 || maxDecodeSteps < 1) {
+            throw new IllegalArgumentException("evaluation batch size and decode steps must be ≥ 1");
+        }
+        this.model = model;
+        this.tok = tok;
+        this.act = act;
+        this.batchSize = batchSize;
+        this.maxDecodeSteps = maxDecodeSteps;
+    }
+
+    /** Greedy predictions of every prompt (null = no prompt): result.get(j).get(i) is prompt j's answer for example i. */
+    public List<List<String>> generate(Tokenized data, List<INDArray> prompts) {
+        int np = prompts.size();
+        List<List<String>> out = new ArrayList<>();
+        for (int j = 0; j < np; j++) {
+            out.add(new ArrayList<>());
+        }
+        int perBatch = Math.max(1, batchSize / np);
+        for (int from = 0; from < data.size(); from += perBatch) {
+            int to = Math.min(data.size(), from + perBatch);
+            List<Integer> rows = new ArrayList<>();
+            INDArray[] rowPrompts = new INDArray[(to - from) * np];
+            for (int i = from; i < to; i++) {
+                for (int j = 0; j < np; j++) {
+                    rowPrompts[rows.size()] = prompts.get(j);
+                    rows.add(i);
+                }
+            }
+            Batch b = Batcher.pad(data, rows);
+            int[][] ids = Greedy.generate(model, act, Batch.inputs(b.inputIds(), b.attentionMask()),
+                    RowPrompts.of(rowPrompts), new Greedy.Options(maxDecodeSteps, true), (t, l) -> { });
+            for (int r = 0; r < ids.length; r++) {
+                out.get(r % np).add(tok.decode(untilEos(ids[r])));
+            }
+        }
+        return out;
+    }
+
+    /** Rank classification: for each example the candidate with the lowest NLL under each prompt. */
+    public List<List<String>> rank(Tokenized data, List<INDArray> prompts, List<String> candidates) {
+        int[][] cand = new int[candidates.size()][];
+        for (int c = 0; c < cand.length; c++) {
+            cand[c] = tok.encode(candidates.get(c));
+        }
+        int maxT = Arrays.stream(cand).mapToInt(a -> a.length).max().orElse(1);
+        List<List<String>> out = new ArrayList<>();
+        for (INDArray prompt : prompts) {
+            List<String> preds = new ArrayList<>();
+            int perBatch = Math.max(1, batchSize / cand.length);
+            for (int from = 0; from < data.size(); from += perBatch) {
+                int to = Math.min(data.size(), from + perBatch);
+                List<Integer> rows = new ArrayList<>();
+                for (int i = from; i < to; i++) {
+                    for (int c = 0; c < cand.length; c++) {
+                        rows.add(i);
+                    }
+                }
+                Batch b = Batcher.pad(data, rows);
+                int[][] labels = new int[rows.size()][maxT];
+                for (int r = 0; r < rows.size(); r++) {
+                    Arrays.fill(labels[r], Batch.IGNORE);
+                    int[] c = cand[r % cand.length];
+                    System.arraycopy(c, 0, labels[r], 0, c.length);
+                }
+                double[] nll = model.rowNll(act, new Batch(b.inputIds(), b.attentionMask(), labels),
+                        RowPrompts.shared(prompt, rows.size()));
+                for (int i = 0; i < to - from; i++) {
+                    int best = 0;
+                    for (int c = 1; c < cand.length; c++) {
+                        if (nll[i * cand.length + c] < nll[i * cand.length + best]) {
+                            best = c;
+                        }
+                    }
+                    preds.add(candidates.get(best));
+                }
+            }
+            out.add(preds);
+        }
+        return out;
+    }
+
+    /** Ids up to (not including) the first EOS. */
+    int[] untilEos(int[] ids) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == tok.eosId()) {
+                return Arrays.copyOf(ids, i);
+            }
+        }
+        return ids;
+    }
+}

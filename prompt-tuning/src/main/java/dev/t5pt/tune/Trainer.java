@@ -1,0 +1,295 @@
+package dev.t5pt.tune;
+
+import dev.t5pt.io.AtomicFiles;
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.Batch;
+import dev.t5pt.model.Dropout;
+import dev.t5pt.model.PromptGradient;
+import dev.t5pt.model.T5Model;
+import dev.t5pt.tokenizer.T5Tokenizer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The prompt-tuning loop: batches from the training set, loss and dL/dP through the frozen model (with its
+ * dropout), gradient-norm clipping, the optimizer; evaluation on the dev set every N steps with the best
+ * prompt kept and early stopping; checkpoints every N steps, from which {@code resume} continues exactly.
+ *
+ * <p>The run directory: config.json, metrics.csv (one row per step; dev columns on evaluation steps),
+ * loss.png and dev.png, best/ (PEFT adapter + prompt.npy), last/, checkpoint/.
+ */
+public final class Trainer {
+    /** What the trainer reports while it runs. */
+    public interface Listener {
+        void step(long step, long total, double loss, double tokensPerSecond, double secondsLeft);
+
+        void evaluated(long step, Metrics dev, boolean best);
+
+        void message(String text);
+    }
+
+    /** How a run ended. */
+    public record Result(long steps, INDArray bestPrompt, double bestScore, long bestStep, String stopReason) {
+    }
+
+    static final String HEADER = "step,train_loss,lr,grad_norm,tokens_per_s,dev_exact_match,dev_accuracy,dev_macro_f1";
+
+    private final T5Model model;
+    private final T5Tokenizer tok;
+    private final TrainConfig cfg;
+    private final Path runDir;
+    private final Listener listener;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private long stopAfter = Long.MAX_VALUE;
+
+    public Trainer(T5Model model, T5Tokenizer tok, TrainConfig cfg, Path runDir, Listener listener) {
+        this.model = model;
+        this.tok = tok;
+        this.cfg = cfg;
+        this.runDir = runDir;
+        this.listener = listener;
+    }
+
+    /** Asks the run to stop after the current step (it then writes a checkpoint): Ctrl-C. */
+    public void requestStop() {
+        stop.set(true);
+    }
+
+    /** Stops (as if interrupted) once this many steps are done; for tests of resumption. */
+    public void stopAfter(long steps) {
+        this.stopAfter = steps;
+    }
+
+    public Result run(Dataset train, Dataset dev, boolean resume) throws IOException {
+        Tokenized trainIds = Tokenized.of(train, tok, cfg.maxInputLength(), cfg.maxTargetLength());
+        Tokenized devIds = dev == null ? null : Tokenized.of(dev, tok, cfg.maxInputLength(), cfg.maxTargetLength());
+        report(train, trainIds);
+        if (dev != null) {
+            report(dev, devIds);
+        }
+        List<String> labels = dev == null ? train.labels() : dev.labels();
+        Batcher batcher = new Batcher(trainIds, cfg.batchSize(), cfg.seed());
+        Optimizer opt = Optimizer.parse(cfg.optimizer(), cfg.weightDecay());
+        Schedule schedule = Schedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), cfg.steps());
+        Path metrics = runDir.resolve("metrics.csv");
+        Path ckptDir = runDir.resolve("checkpoint");
+        INDArray prompt;
+        long step;
+        double best = Double.NEGATIVE_INFINITY;
+        long bestStep = -1;
+        int sinceBest = 0;
+        if (resume && Files.exists(ckptDir)) {
+            Checkpoint c = Checkpoint.read(ckptDir);
+            if (c.prompt().size(0) != cfg.promptLength() || c.prompt().size(1) != model.config().dModel()) {
+                throw new IOException(ckptDir + ": the checkpoint's prompt is " + java.util.Arrays.toString(c.prompt().shape())
+                        + ", this run needs [" + cfg.promptLength() + ", " + model.config().dModel() + "]");
+            }
+            prompt = c.prompt();
+            opt.restore(c.optimizer());
+            step = c.step();
+            batcher.seek(c.epoch(), c.index());
+            best = c.bestScore();
+            bestStep = c.bestStep();
+            sinceBest = c.evalsWithoutImprovement();
+            truncateMetrics(metrics, step);
+            listener.message("resuming at step " + step + " from " + ckptDir);
+        } else {
+            Files.createDirectories(runDir);
+            PromptInit init = PromptInit.parse(cfg.init(), train.labels());
+            prompt = init.create(model, tok, cfg.promptLength(), new Random(cfg.seed())).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+            step = 0;
+            AtomicFiles.writeString(metrics, HEADER + "\n");
+            AtomicFiles.writeString(runDir.resolve("config.json"), cfg.toJson().toPrettyString() + "\n");
+        }
+        INDArray bestPrompt = prompt.dup();
+        if (bestStep >= 0 && Files.exists(runDir.resolve("best"))) {
+            bestPrompt = PromptFiles.read(runDir.resolve("best"), model.config().dModel());
+        }
+        Activations act = new Activations();
+        Evaluator evaluator = new Evaluator(model, tok, new Activations(), cfg.evalBatchSize(), cfg.maxDecodeSteps());
+        Dropout dropout = new Dropout((float) cfg.dropout(), cfg.seed());
+        int rows = cfg.promptLength();
+        int cols = model.config().dModel();
+        float[] p = prompt.data().asFloat();
+        int bad = 0;
+        String reason = "completed " + cfg.steps() + " steps";
+        long t0 = System.nanoTime();
+        long startStep = step;
+        double tokens = 0;
+        while (step < cfg.steps()) {
+            if (stop.get() || step >= stopAfter) {
+                reason = "stopped at step " + step;
+                break;
+            }
+            Batch batch = batcher.next();
+            double lr = schedule.at(step);
+            PromptGradient g = model.lossAndPromptGrad(act, batch, prompt, cfg.activationCheckpointing(), dropout.forStep(step));
+            float[] grad = g.grad().data().asFloat();
+            double norm = 0;
+            for (float x : grad) {
+                norm += (double) x * x;
+            }
+            norm = Math.sqrt(norm);
+            step++;
+            if (!Double.isFinite(g.loss()) || !Double.isFinite(norm)) {
+                bad++;
+                listener.message(String.format(Locale.ROOT, "warning: step %d: loss %s, gradient norm %s: step skipped (%d in a row)",
+                        step, g.loss(), norm, bad));
+                if (bad >= cfg.maxBadSteps()) {
+                    reason = "stopped: " + bad + " non-finite steps in a row (the last checkpoint is intact)";
+                    throw new IOException(reason);
+                }
+                continue;
+            }
+            bad = 0;
+            if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
+                float s = (float) (cfg.gradClip() / norm);
+                for (int i = 0; i < grad.length; i++) {
+                    grad[i] *= s;
+                }
+            }
+            opt.step(p, grad, rows, cols, lr);
+            prompt.assign(Nd4j.create(p, new long[]{rows, cols}, 'c'));
+            tokens += countTokens(batch);
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            double perStep = elapsed / (step - startStep);
+            listener.step(step, cfg.steps(), g.loss(), tokens / elapsed, perStep * (cfg.steps() - step));
+            String devCols = ",,,";
+            if (devIds != null && cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || step == cfg.steps())) {
+                List<String> preds = evaluator.generate(devIds, List.of(prompt)).get(0);
+                Metrics m = Metrics.of(preds, targets(dev), labels);
+                devCols = String.format(Locale.ROOT, ",%.6f,%.6f,%.6f", m.exactMatch(), m.accuracy(), m.macroF1());
+                boolean improved = m.exactMatch() > best;
+                if (improved) {
+                    best = m.exactMatch();
+                    bestStep = step;
+                    sinceBest = 0;
+                    bestPrompt = prompt.dup();
+                    writePrompt(runDir.resolve("best"), bestPrompt);
+                } else {
+                    sinceBest++;
+                }
+                listener.evaluated(step, m, improved);
+            }
+            Files.writeString(metrics, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f%s%n", step, g.loss(), lr, norm,
+                    tokens / elapsed, devCols), java.nio.file.StandardOpenOption.APPEND);
+            boolean patienceOut = cfg.patience() > 0 && sinceBest >= cfg.patience();
+            if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == cfg.steps() || patienceOut
+                    || stop.get() || step >= stopAfter) {
+                new Checkpoint(prompt.dup(), opt.state(), step, batcher.epoch(), batcher.index(), best, bestStep, sinceBest)
+                        .write(runDir.resolve("checkpoint"));
+            }
+            if (patienceOut) {
+                reason = "early stop: no dev improvement in " + sinceBest + " evaluations";
+                break;
+            }
+        }
+        writePrompt(runDir.resolve("last"), prompt);
+        if (bestStep < 0) {
+            bestPrompt = prompt.dup();
+            writePrompt(runDir.resolve("best"), bestPrompt);
+        }
+        plots(metrics);
+        listener.message(reason);
+        return new Result(step, bestPrompt, best, bestStep, reason);
+    }
+
+    private void writePrompt(Path dir, INDArray prompt) throws IOException {
+        AtomicDirectory.replace(dir, tmp -> {
+            PromptFiles.writePeft(tmp, prompt, "t5pt", model.config().numLayers(), model.config().numHeads(), cfg.init());
+            Npy.write(tmp.resolve("prompt.npy"), prompt);
+        });
+    }
+
+    private void report(Dataset d, Tokenized t) {
+        listener.message(String.format(Locale.ROOT, "%s: %d examples%s%s%s", d.source(), t.size(),
+                d.skipped() > 0 ? ", " + d.skipped() + " bad lines skipped" : "",
+                t.truncatedInputs() > 0 ? ", " + t.truncatedInputs() + " inputs cut to " + cfg.maxInputLength() + " tokens" : "",
+                t.truncatedTargets() > 0 ? ", " + t.truncatedTargets() + " targets cut to " + cfg.maxTargetLength() + " tokens" : ""));
+    }
+
+    private static List<String> targets(Dataset d) {
+        List<String> t = new ArrayList<>();
+        d.examples().forEach(e -> t.add(e.target()));
+        return t;
+    }
+
+    private static double countTokens(Batch b) {
+        double n = 0;
+        for (int[] row : b.attentionMask()) {
+            for (int m : row) {
+                n += m;
+            }
+        }
+        for (int[] row : b.labels()) {
+            for (int l : row) {
+                n += l != Batch.IGNORE ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    /** Drops rows after the checkpoint's step, so a resumed run's metrics continue without duplicates. */
+    static void truncateMetrics(Path metrics, long step) throws IOException {
+        if (!Files.exists(metrics)) {
+            AtomicFiles.writeString(metrics, HEADER + "\n");
+            return;
+        }
+        StringBuilder sb = new StringBuilder(HEADER).append('\n');
+        for (String line : Files.readAllLines(metrics)) {
+            if (line.isEmpty() || line.startsWith("step")) {
+                continue;
+            }
+            int comma = line.indexOf(',');
+            if (comma > 0 && Long.parseLong(line.substring(0, comma)) <= step) {
+                sb.append(line).append('\n');
+            }
+        }
+        AtomicFiles.writeString(metrics, sb.toString());
+    }
+
+    /** loss.png (train loss per step) and dev.png (dev metrics per evaluation). */
+    static void plots(Path metrics) throws IOException {
+        List<String> lines = Files.readAllLines(metrics);
+        List<double[]> loss = new ArrayList<>();
+        List<double[]> dev = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] c = line.split(",", -1);
+            if (c.length < 8) {
+                continue;
+            }
+            double s = Double.parseDouble(c[0]);
+            loss.add(new double[]{s, Double.parseDouble(c[1])});
+            if (!c[5].isEmpty()) {
+                dev.add(new double[]{s, Double.parseDouble(c[5]), Double.parseDouble(c[6]), Double.parseDouble(c[7])});
+            }
+        }
+        Path dir = metrics.getParent();
+        Plot.write(dir.resolve("loss.png"), "training loss", "loss",
+                List.of(series("train loss", loss, 1, new Color(31, 119, 180))));
+        Plot.write(dir.resolve("dev.png"), "dev metrics", "score", List.of(
+                series("exact match", dev, 1, new Color(214, 39, 40)),
+                series("accuracy", dev, 2, new Color(44, 160, 44)),
+                series("macro-F1", dev, 3, new Color(148, 103, 189))));
+    }
+
+    private static Plot.Series series(String name, List<double[]> rows, int col, Color color) {
+        double[] x = new double[rows.size()];
+        double[] y = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            x[i] = rows.get(i)[0];
+            y[i] = rows.get(i)[col];
+        }
+        return new Plot.Series(name, x, y, color);
+    }
+}
