@@ -10,7 +10,8 @@ import java.nio.ByteOrder;
 
 /**
  * The fast CPU kernels: JDK Vector API loops over the arrays' host buffers, one pass per row, no
- * temporaries. Each method computes exactly what its {@link Nd4jKernels} twin computes (tests hold the
+ * temporaries; exp, tanh and sums from {@link VectorMath}, so results are the same bits however the JVM
+ * runs the code (interpreted or compiled), which resumed training depends on. Each method computes exactly what its {@link Nd4jKernels} twin computes (tests hold the
  * two together); see {@link Kernels} for shapes.
  */
 public final class VectorKernels implements Kernels {
@@ -84,7 +85,7 @@ public final class VectorKernels implements Kernels {
                         .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
                 acc = g.fma(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE), acc);
             }
-            float gx = acc.reduceLanes(VectorOperators.ADD);
+            float gx = VectorMath.sum(acc);
             for (; j < d; j++) {
                 gx += gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * xb.getFloat(xr + j * 4);
             }
@@ -113,7 +114,7 @@ public final class VectorKernels implements Kernels {
             FloatVector v = FloatVector.fromByteBuffer(S, b, at + j * 4, LE);
             acc = v.fma(v, acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VectorMath.sum(acc);
         for (; j < n; j++) {
             float v = b.getFloat(at + j * 4);
             s += v * v;
@@ -184,13 +185,13 @@ public final class VectorKernels implements Kernels {
         FloatVector sumV = FloatVector.zero(S);
         j = 0;
         for (; j <= visible - W; j += W) {
-            FloatVector e = FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).sub(max));
             e.intoByteBuffer(sb, row + j * 4, LE);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.sum(sumV);
         for (; j < visible; j++) {
-            float e = (float) Math.exp(sb.getFloat(row + j * 4) - max);
+            float e = VectorMath.exp(sb.getFloat(row + j * 4) - max);
             sb.putFloat(row + j * 4, e);
             sum += e;
         }
@@ -224,7 +225,7 @@ public final class VectorKernels implements Kernels {
                 acc = FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)
                         .fma(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE), acc);
             }
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float dot = VectorMath.sum(acc);
             for (; j < lk; j++) {
                 dot += pb.getFloat(pr + j * 4) * db.getFloat(dr + j * 4);
             }
@@ -298,13 +299,13 @@ public final class VectorKernels implements Kernels {
         for (; j <= n - W; j += W) {
             FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
             FloatVector inner = g.mul(g).mul(g).mul(0.044715f).add(g).mul(SQRT_2_OVER_PI);
-            FloatVector act = inner.lanewise(VectorOperators.TANH).add(1f).mul(g).mul(0.5f);
+            FloatVector act = VectorMath.tanh(inner).add(1f).mul(g).mul(0.5f);
             act.mul(FloatVector.fromByteBuffer(S, lb, l0 + j * 4, LE)).intoByteBuffer(ob, o0 + j * 4, LE);
         }
         for (; j < n; j++) {
             float g = gb.getFloat(g0 + j * 4);
             float inner = (g * g * g * 0.044715f + g) * SQRT_2_OVER_PI;
-            float act = ((float) Math.tanh(inner) + 1f) * g * 0.5f;
+            float act = (VectorMath.tanh(inner) + 1f) * g * 0.5f;
             ob.putFloat(o0 + j * 4, act * lb.getFloat(l0 + j * 4));
         }
     }
@@ -326,7 +327,7 @@ public final class VectorKernels implements Kernels {
         for (; j <= n - W; j += W) {
             FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
             FloatVector g2 = g.mul(g);
-            FloatVector t = g2.mul(0.044715f).add(1f).mul(g).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH);
+            FloatVector t = VectorMath.tanh(g2.mul(0.044715f).add(1f).mul(g).mul(SQRT_2_OVER_PI));
             FloatVector onePlusT = t.add(1f);
             FloatVector act = onePlusT.mul(g).mul(0.5f);
             // gelu'(g) = ½(1 + t) + ½·g·(1 − t²)·√(2/π)·(1 + 3·0.044715·g²)
@@ -338,7 +339,7 @@ public final class VectorKernels implements Kernels {
         }
         for (; j < n; j++) {
             float g = gb.getFloat(g0 + j * 4);
-            float t = (float) Math.tanh((g * g * 0.044715f + 1f) * g * SQRT_2_OVER_PI);
+            float t = VectorMath.tanh((g * g * 0.044715f + 1f) * g * SQRT_2_OVER_PI);
             float act = (t + 1f) * g * 0.5f;
             float du = (g * g * 3 * 0.044715f + 1f) * SQRT_2_OVER_PI;
             float deriv = (1f - t * t) * g * du * 0.5f + (1f + t) * 0.5f;
@@ -448,11 +449,11 @@ public final class VectorKernels implements Kernels {
             float s = (float) scale;
             int j = 0;
             for (; j <= v - W; j += W) {
-                FloatVector.fromByteBuffer(S, lb, row + j * 4, LE).sub(lse).lanewise(VectorOperators.EXP).mul(s)
+                VectorMath.exp(FloatVector.fromByteBuffer(S, lb, row + j * 4, LE).sub(lse)).mul(s)
                         .intoByteBuffer(db, drow + j * 4, LE);
             }
             for (; j < v; j++) {
-                db.putFloat(drow + j * 4, (float) Math.exp(lb.getFloat(row + j * 4) - lse) * s);
+                db.putFloat(drow + j * 4, VectorMath.exp(lb.getFloat(row + j * 4) - lse) * s);
             }
             int at = drow + labels[n] * 4;
             db.putFloat(at, db.getFloat(at) - s);
@@ -472,11 +473,11 @@ public final class VectorKernels implements Kernels {
         FloatVector sumV = FloatVector.zero(S);
         j = 0;
         for (; j <= n - W; j += W) {
-            sumV = sumV.add(FloatVector.fromByteBuffer(S, b, row + j * 4, LE).sub(max).lanewise(VectorOperators.EXP));
+            sumV = sumV.add(VectorMath.exp(FloatVector.fromByteBuffer(S, b, row + j * 4, LE).sub(max)));
         }
-        double sum = sumV.reduceLanes(VectorOperators.ADD);
+        double sum = VectorMath.sum(sumV);
         for (; j < n; j++) {
-            sum += Math.exp(b.getFloat(row + j * 4) - max);
+            sum += VectorMath.exp(b.getFloat(row + j * 4) - max);
         }
         return Math.log(sum) + max;
     }

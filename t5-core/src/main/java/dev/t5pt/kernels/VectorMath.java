@@ -1,0 +1,106 @@
+package dev.t5pt.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * exp, tanh and sums whose results do not depend on how the JVM runs them. The Vector API's own EXP/TANH
+ * and reduceLanes(ADD) may round differently when interpreted and when JIT-compiled (and ADD's lane order
+ * is unspecified), which made a resumed training run drift from an uninterrupted one in the 5th digit.
+ * Here every result is built from add, mul and fma (exactly rounded everywhere), with scalar twins that do
+ * the same operations in the same order, so vector bodies and scalar tails agree too.
+ */
+final class VectorMath {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float MAX_X = 88.3762626647949f;
+    private static final float MIN_X = -87.3365447504f; // below: exp underflows to 0 (as float32 exp does)
+    private static final float P0 = 1.9875691500E-4f;
+    private static final float P1 = 1.3981999507E-3f;
+    private static final float P2 = 8.3334519073E-3f;
+    private static final float P3 = 4.1665795894E-2f;
+    private static final float P4 = 1.6666665459E-1f;
+    private static final float P5 = 5.0000001201E-1f;
+
+    private VectorMath() {
+    }
+
+    /** e^x per lane (Cephes' expf: ~1 ulp), 0 below −87.34, +∞ above 88.38, NaN for NaN. */
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> under = x.compare(VectorOperators.LT, MIN_X);
+        VectorMask<Float> over = x.compare(VectorOperators.GT, MAX_X);
+        FloatVector c = x.max(MIN_X).min(MAX_X);
+        FloatVector t = c.mul(LOG2E).add(0.5f);
+        FloatVector n = ((IntVector) t.convert(VectorOperators.F2I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        n = n.sub(1f, t.compare(VectorOperators.LT, n)); // floor(t) from truncation
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector y = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
+        y = y.fma(r, FloatVector.broadcast(S, P2));
+        y = y.fma(r, FloatVector.broadcast(S, P3));
+        y = y.fma(r, FloatVector.broadcast(S, P4));
+        y = y.fma(r, FloatVector.broadcast(S, P5));
+        y = y.fma(r.mul(r), r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector pow2 = bits.reinterpretAsFloats();
+        FloatVector out = y.mul(pow2);
+        out = out.blend(0f, under);
+        return out.blend(Float.POSITIVE_INFINITY, over);
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}: the same operations in the same order. */
+    static float exp(float x) {
+        if (x < MIN_X) {
+            return 0f;
+        }
+        if (x > MAX_X) {
+            return Float.POSITIVE_INFINITY;
+        }
+        if (Float.isNaN(x)) {
+            return x;
+        }
+        float t = x * LOG2E + 0.5f;
+        float n = (int) t;
+        if (t < n) {
+            n -= 1f;
+        }
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float y = Math.fma(r, P0, P1);
+        y = Math.fma(y, r, P2);
+        y = Math.fma(y, r, P3);
+        y = Math.fma(y, r, P4);
+        y = Math.fma(y, r, P5);
+        y = Math.fma(y, r * r, r) + 1f;
+        return y * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    /** tanh per lane as (e^{2x} − 1)/(e^{2x} + 1), ±1 beyond |x| = 9 (absolute error ~1e-7). */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector c = x.max(-9f).min(9f);
+        FloatVector e = exp(c.add(c));
+        return e.sub(1f).div(e.add(1f));
+    }
+
+    static float tanh(float x) {
+        float c = Math.min(9f, Math.max(-9f, x));
+        float e = exp(c + c);
+        return (e - 1f) / (e + 1f);
+    }
+
+    /** The lanes' sum, added in lane order. */
+    static float sum(FloatVector v) {
+        float s = 0f;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+}
