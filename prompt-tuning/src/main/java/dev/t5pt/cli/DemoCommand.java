@@ -57,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
                         + "task: %d training reviews -> positive/negative, %d dev%n", modelDir, m.config().dModel(),
                 m.config().numLayers(), m.config().numDecoderLayers(), train.examples().size(), dev.examples().size());
         o.flush();
-        TrainConfig cfg = new TrainConfig(steps, 16, 20, "labels", "adafactor", 0.3, "constant", 0, -1, 0, 0.0, 42,
+        TrainConfig cfg = new TrainConfig(steps, 16, 20, "labels", "adafactor", 0.1, "constant", 0, -1, 0, 0.0, 42,
                 100, 100, 0, 32, 8, 64, 4, false, 5);
         if (java.nio.file.Files.exists(run)) {
             TuneCommand.deleteTree(run);

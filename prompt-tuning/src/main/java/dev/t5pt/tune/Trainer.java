@@ -78,6 +78,7 @@ public final class Trainer {
             report(dev, devIds);
         }
         List<String> labels = dev == null ? train.labels() : dev.labels();
+        checkLabels(train.labels());
         Batcher batcher = new Batcher(trainIds, cfg.batchSize(), cfg.seed());
         Optimizer opt = Optimizer.parse(cfg.optimizer(), cfg.weightDecay());
         Schedule schedule = Schedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), cfg.steps());
@@ -202,6 +203,23 @@ public final class Trainer {
         plots(metrics);
         listener.message(reason);
         return new Result(step, bestPrompt, best, bestStep, reason);
+    }
+
+    /**
+     * A classification task's labels (a small set of distinct targets) must fit the target limit whole: a cut
+     * label would be a different label. Free-form targets (many distinct ones) are cut and counted instead.
+     */
+    private void checkLabels(List<String> labels) {
+        if (labels.size() > 100) {
+            return;
+        }
+        for (String l : labels) {
+            int n = tok.encode(l).length;
+            if (n > cfg.maxTargetLength()) {
+                throw new IllegalArgumentException("label \"" + l + "\" is " + n + " tokens with EOS, over --max-target-length "
+                        + cfg.maxTargetLength() + "; raise the limit");
+            }
+        }
     }
 
     private void writePrompt(Path dir, INDArray prompt) throws IOException {
