@@ -9,14 +9,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * One decoder block (HF: layer.0 SelfAttention, layer.1 EncDecAttention, layer.2 DenseReluDense), pre-norm
  * residual: mid = x + drop(SelfAttention(ln₀(x))) [causal]; cross = mid + drop(EncDecAttention(ln₁(mid), H_enc));
- * out = cross + drop(FFN(ln₂(cross))). Legend: B batch, T decoder length, L encoder length, D d_model.
+ * out = LayerFF(cross) = cross + drop(FFN(ln₂(cross))). Legend: B batch, T decoder length, L encoder length, D d_model.
  */
 public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm layerNorm1, Attention crossAttention,
-                           RmsNorm layerNorm2, FeedForward ff) {
+                           LayerFF layerFF) {
 
     /** What backward reads, and the block's output. */
-    public record Saved(INDArray x, Attention.Saved self, INDArray mid, Attention.Saved cross, INDArray crossRes,
-                        FeedForward.Saved ff, INDArray out, BlockDropout dropout) {
+    public record Saved(INDArray x, Attention.Saved self, INDArray mid, Attention.Saved cross, LayerFF.Saved ff,
+                        BlockDropout dropout) {
+        public INDArray out() {
+            return ff.out();
+        }
     }
 
     /**
@@ -55,10 +58,8 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         long d = dOut.size(1);
         INDArray dn = act.get(scope + ".dn", n, d);
         BlockDropout dr = s.dropout();
-        INDArray dBranch = BlockDropout.branchGradient(kr, act, dr.ffOut(), dOut);
-        ff.backward(kr, act, scope + ".ff", s.ff(), dr.ffHidden(), dBranch, dn); // out = cross + drop(FFN(ln₂(cross)))
-        layerNorm2.backward(kr, s.crossRes(), dn, dOut, true);                // dOut is now dcross
-        dBranch = BlockDropout.branchGradient(kr, act, dr.crossOut(), dOut);
+        layerFF.backward(kr, act, scope, s.ff(), dr.ffHidden(), dr.ffOut(), dOut); // dOut is now dcross
+        INDArray dBranch = BlockDropout.branchGradient(kr, act, dr.crossOut(), dOut);
         crossAttention.backward(kr, act, scope + ".cross", s.cross(), dBranch, batch, dn, dEncoderHidden);
         layerNorm1.backward(kr, s.mid(), dn, dOut, true);                     // cross = mid + drop(X(ln₁(mid), H)): dmid
         dBranch = BlockDropout.branchGradient(kr, act, dr.selfOut(), dOut);
@@ -103,17 +104,9 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
 
     private Saved crossAndFf(Kernels kr, Activations act, String scope, INDArray x, Attention.Saved self, INDArray mid,
                              Attention.Saved cross, INDArray crossOut, BlockDropout dropout) {
-        long n = mid.size(0);
-        long d = mid.size(1);
-        INDArray crossRes = act.get(scope + ".crossRes", n, d);
+        INDArray crossRes = act.get(scope + ".crossRes", mid.size(0), mid.size(1));
         mid.add(crossOut, crossRes);
-        INDArray n2 = act.get(Scratch.N2, n, d);
-        layerNorm2.forward(kr, crossRes, n2);
-        INDArray f = act.get(Scratch.FF_OUT, n, d);
-        FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", n2, dropout.ffHidden(), f);
-        BlockDropout.apply(kr, dropout.ffOut(), f);
-        INDArray out = act.get(scope + ".out", n, d);
-        crossRes.add(f, out);
-        return new Saved(x, self, mid, cross, crossRes, fs, out, dropout);
+        LayerFF.Saved fs = layerFF.forward(kr, act, scope, crossRes, dropout.ffHidden(), dropout.ffOut());
+        return new Saved(x, self, mid, cross, fs, dropout);
     }
 }

@@ -8,14 +8,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One encoder block (HF: layer.0 = SelfAttention, layer.1 = DenseReluDense), pre-norm residual:
- * mid = x + drop(SelfAttention(layer_norm₀(x))); out = mid + drop(FFN(layer_norm₁(mid))).
+ * mid = x + drop(SelfAttention(layer_norm₀(x))); out = LayerFF(mid) = mid + drop(FFN(layer_norm₁(mid))).
  * Legend: B batch, L length, D d_model.
  */
-public record EncoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm layerNorm1, FeedForward ff) {
+public record EncoderBlock(RmsNorm layerNorm0, Attention selfAttention, LayerFF layerFF) {
 
     /** What backward reads, and the block's output. All [B·L, D] except the attention's and FFN's own. */
-    public record Saved(INDArray x, Attention.Saved attention, INDArray mid, FeedForward.Saved ff, INDArray out,
-                        BlockDropout dropout) {
+    public record Saved(INDArray x, Attention.Saved attention, LayerFF.Saved ff, BlockDropout dropout) {
+        public INDArray out() {
+            return ff.out();
+        }
     }
 
     /**
@@ -34,14 +36,8 @@ public record EncoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         BlockDropout.apply(kr, dropout.selfOut(), a);
         INDArray mid = act.get(scope + ".mid", n, d);
         x.add(a, mid);
-        INDArray n1 = act.get(Scratch.N1, n, d);
-        layerNorm1.forward(kr, mid, n1);
-        INDArray f = act.get(Scratch.FF_OUT, n, d);
-        FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", n1, dropout.ffHidden(), f);
-        BlockDropout.apply(kr, dropout.ffOut(), f);
-        INDArray out = act.get(scope + ".out", n, d);
-        mid.add(f, out);
-        return new Saved(x, as, mid, fs, out, dropout);
+        LayerFF.Saved fs = layerFF.forward(kr, act, scope, mid, dropout.ffHidden(), dropout.ffOut());
+        return new Saved(x, as, fs, dropout);
     }
 
     /** Turns dOut [B·L, D] into the gradient of the block's input, in place; scratch under scope. */
@@ -49,10 +45,8 @@ public record EncoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         long n = dOut.size(0);
         long d = dOut.size(1);
         INDArray dn = act.get(scope + ".dn", n, d);
-        INDArray dBranch = BlockDropout.branchGradient(kr, act, s.dropout().ffOut(), dOut);
-        ff.backward(kr, act, scope + ".ff", s.ff(), s.dropout().ffHidden(), dBranch, dn); // out = mid + drop(FFN(ln₁(mid)))
-        layerNorm1.backward(kr, s.mid(), dn, dOut, true);                                 // dOut is now dmid
-        dBranch = BlockDropout.branchGradient(kr, act, s.dropout().selfOut(), dOut);
+        layerFF.backward(kr, act, scope, s.ff(), s.dropout().ffHidden(), s.dropout().ffOut(), dOut); // dOut is now dmid
+        INDArray dBranch = BlockDropout.branchGradient(kr, act, s.dropout().selfOut(), dOut);
         selfAttention.backward(kr, act, scope + ".attn", s.attention(), dBranch, batch, dn, dn); // mid = x + drop(Attn(ln₀(x)))
         layerNorm0.backward(kr, s.x(), dn, dOut, true);                                   // dOut is now dx
     }

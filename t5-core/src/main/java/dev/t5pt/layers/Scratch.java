@@ -8,9 +8,9 @@ package dev.t5pt.layers;
 final class Scratch {
     static final String N0 = "tmp.n0";
     static final String N1 = "tmp.n1";
-    static final String N2 = "tmp.n2";
     static final String ATTN_OUT = "tmp.attnOut";
     static final String CROSS_OUT = "tmp.crossOut";
+    static final String FF_IN = "tmp.ffIn";
     static final String FF_OUT = "tmp.ffOut";
     static final String FF_HIDDEN = "tmp.ffHidden";
     static final String PROJ = "tmp.proj";

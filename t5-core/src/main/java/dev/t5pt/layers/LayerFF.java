@@ -1,0 +1,40 @@
+package dev.t5pt.layers;
+
+import dev.t5pt.kernels.Kernels;
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.Dropout;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * HF's T5LayerFF, the last sub-layer of every block: out = x + drop(FFN(layer_norm(x))). Legend: N rows,
+ * D d_model.
+ */
+public record LayerFF(RmsNorm layerNorm, FeedForward ff) {
+
+    /** x: [N, D]; out is buffer scope.out (which may alias x when scopes are shared). */
+    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, Dropout output) {
+        long n = x.size(0);
+        long d = x.size(1);
+        INDArray normed = act.get(Scratch.FF_IN, n, d);
+        layerNorm.forward(kr, x, normed);
+        INDArray f = act.get(Scratch.FF_OUT, n, d);
+        FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", normed, hidden, f);
+        BlockDropout.apply(kr, output, f);
+        INDArray out = act.get(scope + ".out", n, d);
+        x.add(f, out);
+        return new Saved(x, fs, out);
+    }
+
+    /** What backward reads: the sub-layer's input and the FFN's own state; and the output. */
+    public record Saved(INDArray x, FeedForward.Saved ff, INDArray out) {
+    }
+
+    /** Turns dOut [N, D] into the gradient of x, in place (the residual carries dOut on unchanged). */
+    public void backward(Kernels kr, Activations act, String scope, Saved s, Dropout hidden, Dropout output,
+                         INDArray dOut) {
+        INDArray dn = act.get(scope + ".dn", dOut.size(0), dOut.size(1));
+        INDArray dBranch = BlockDropout.branchGradient(kr, act, output, dOut);
+        ff.backward(kr, act, scope + ".ff", s.ff(), hidden, dBranch, dn); // out = x + drop(FFN(ln(x)))
+        layerNorm.backward(kr, s.x(), dn, dOut, true);
+    }
+}
