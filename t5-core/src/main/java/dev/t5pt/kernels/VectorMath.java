@@ -15,13 +15,14 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorMath {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float MAX_X = 88.3762626647949f;
     private static final float MIN_X = -87.3365447504f; // below: exp underflows to 0 (as float32 exp does)
+    private static final float ROUND = 0x1.8p23f;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     private static final float P0 = 1.9875691500E-4f;
     private static final float P1 = 1.3981999507E-3f;
     private static final float P2 = 8.3334519073E-3f;
@@ -38,8 +39,8 @@ final class VectorMath {
         VectorMask<Float> over = x.compare(VectorOperators.GT, MAX_X);
         FloatVector c = x.max(MIN_X).min(MAX_X);
         FloatVector t = c.mul(LOG2E).add(0.5f);
-        FloatVector n = ((IntVector) t.convert(VectorOperators.F2I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
-        n = n.sub(1f, t.compare(VectorOperators.LT, n)); // floor(t) from truncation
+        FloatVector n = t.add(ROUND).sub(ROUND);          // t rounded to an integer (|t| < 2^22)
+        n = n.sub(1f, n.compare(VectorOperators.GT, t));  // floor(t)
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), c);
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
         FloatVector y = r.fma(FloatVector.broadcast(S, P0), FloatVector.broadcast(S, P1));
@@ -48,8 +49,9 @@ final class VectorMath {
         y = y.fma(r, FloatVector.broadcast(S, P4));
         y = y.fma(r, FloatVector.broadcast(S, P5));
         y = y.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        FloatVector pow2 = bits.reinterpretAsFloats();
+        // n as an int without a conversion: the low mantissa bits of n + 1.5·2^23 hold it
+        IntVector ni = n.add(ROUND).reinterpretAsInts().sub(ROUND_BITS);
+        FloatVector pow2 = ni.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector out = y.mul(pow2);
         out = out.blend(0f, under);
         return out.blend(Float.POSITIVE_INFINITY, over);
@@ -67,8 +69,8 @@ final class VectorMath {
             return x;
         }
         float t = x * LOG2E + 0.5f;
-        float n = (int) t;
-        if (t < n) {
+        float n = (t + ROUND) - ROUND;
+        if (n > t) {
             n -= 1f;
         }
         float r = Math.fma(n, -LN2_HI, x);
