@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# t5pt and PyTorch on the same workloads in one run, then a ratio table (t5pt time / PyTorch time).
+# Needs Debian's python3-torch and libopenblas0-pthread (apt-get install python3-torch libopenblas0-pthread).
+# Usage: benchmarks/side_by_side.sh [REPS]     (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS="${1:-5}"
+export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2
+out=$(mktemp)
+run() { # workload shape
+  ./t5pt bench "$1" --shape "$2" --reps "$REPS" --warmup 1 --json | sed 's/^/t5pt /' >> "$out"
+  /usr/bin/python3 benchmarks/python/t5_torch_bench.py "$1" "$2" "$REPS" | sed 's/^/torch /' >> "$out"
+}
+run step t5-small
+run encoder t5-small
+run decode t5-small
+run step t5-base-lm-adapt
+/usr/bin/python3 - "$out" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    impl, js = line.split(" ", 1)
+    r = json.loads(js)
+    rows[(r["workload"], r["shape"], impl)] = r
+print(f"{'workload':<10} {'shape':<18} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7}   peak RSS t5pt / PyTorch")
+for (w, s, impl), r in sorted(rows.items()):
+    if impl != "t5pt":
+        continue
+    p = rows[(w, s, "torch")]
+    key = "ms_per_token" if w == "decode" else "median_ms"
+    unit = " ms/tok" if w == "decode" else " ms"
+    print(f"{w:<10} {s:<18} {r[key]:>9.1f}{unit:<3} {p[key]:>9.1f}{unit:<3} {r[key] / p[key]:>7.2f}   {r['peak_rss_mb']} / {p['peak_rss_mb']} MB")
+PY
+rm -f "$out"
