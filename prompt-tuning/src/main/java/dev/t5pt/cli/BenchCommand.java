@@ -21,8 +21,11 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "step, encoder or decode")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKLOAD", description = "step, encoder or decode")
     String workload;
+
+    @Option(names = "--quick", description = "the headline numbers in under two minutes: T5-small step, encoder, decode")
+    boolean quick;
 
     @Option(names = "--shape", defaultValue = "t5-small", description = "t5-small or t5-base-lm-adapt (default: ${DEFAULT-VALUE})")
     String shape;
@@ -44,6 +47,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (quick) {
+            return quick();
+        }
+        if (workload == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "WORKLOAD: give step, encoder or decode (or --quick)");
+        }
         if (reps < 1 || warmup < 0 || tokens < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--reps and --tokens must be ≥ 1, --warmup ≥ 0");
         }
@@ -56,18 +65,8 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "WORKLOAD: expected step, encoder or decode, found " + workload);
         }
-        for (int i = 0; i < warmup; i++) {
-            run.run();
-        }
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            run.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
-        double median = reps % 2 == 1 ? sorted[reps / 2] : (sorted[reps / 2 - 1] + sorted[reps / 2]) / 2;
+        double[] sorted = time(run, warmup, reps);
+        double median = median(sorted);
         long rss = PeakMemory.peakRssMb();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -81,6 +80,39 @@ final class BenchCommand implements Callable<Integer> {
                     checkpointing ? " (checkpointing)" : "", median, sorted[0], sorted[reps - 1], reps,
                     workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
         }
+        return 0;
+    }
+
+    /** Sorted times in ms of {@code reps} runs after {@code warmup} untimed ones. */
+    static double[] time(Runnable run, int warmup, int reps) {
+        for (int i = 0; i < warmup; i++) {
+            run.run();
+        }
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms;
+    }
+
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private int quick() {
+        PrintWriter out = spec.commandLine().getOut();
+        Workloads w = new Workloads(Workloads.shape("t5-small"), 42);
+        double step = median(time(() -> w.step(false), 2, 3));
+        double enc = median(time(w::encoder, 1, 3));
+        double dec = median(time(() -> w.decode(32), 1, 3)) / 32;
+        out.printf(Locale.ROOT, "t5-small (random weights, B=8, 128 tokens + 100 prompt, 8 targets; kernels %s)%n",
+                w.model().kernels().name());
+        out.printf(Locale.ROOT, "  prompt-tuning step  %8.1f ms%n  encoder forward     %8.1f ms%n  greedy decode       %8.2f ms/token (B=1)%n"
+                + "  peak RSS            %8d MB%n", step, enc, dec, PeakMemory.peakRssMb());
         return 0;
     }
 }
