@@ -322,11 +322,6 @@ public final class T5Model {
         return forward(own, Retain.NOTHING, batch, prompt).loss();
     }
 
-    /** The buffers the synchronized convenience methods use (for generation helpers). */
-    Activations ownActivations() {
-        return own;
-    }
-
     public dev.t5pt.layers.Linear lmHead() {
         return lmHead;
     }
