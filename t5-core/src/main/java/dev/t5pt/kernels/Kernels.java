@@ -22,6 +22,15 @@ public interface Kernels {
 
     String name();
 
+    /**
+     * y = x·Wᵀ for a few rows (decoding: one token per batch row), where a general GEMM is bound by its call
+     * overhead and a single thread's memory bandwidth. x: [N, in]; w: [out, in]; y: [N, out].
+     */
+    void matVec(INDArray x, INDArray w, INDArray y);
+
+    /** Row counts up to which {@link #matVec} is used instead of a GEMM. */
+    int MATVEC_MAX_ROWS = 4;
+
     /** out[n] = w ⊙ x[n] / sqrt(mean(x[n]²) + eps); x, out: [N, D]; w: [D]. */
     void rmsNorm(INDArray x, INDArray w, float eps, INDArray out);
 

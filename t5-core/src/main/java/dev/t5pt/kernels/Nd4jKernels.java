@@ -21,6 +21,11 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void matVec(INDArray x, INDArray w, INDArray y) {
+        Nd4j.matmul(x, w, y, false, true, false);
+    }
+
+    @Override
     public void rmsNorm(INDArray x, INDArray w, float eps, INDArray out) {
         // ms[n] = mean(x[n]²): [N, 1]
         INDArray ms = x.mul(x).mean(true, 1);

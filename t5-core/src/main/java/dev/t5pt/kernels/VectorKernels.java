@@ -34,6 +34,46 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void matVec(INDArray x, INDArray w, INDArray y) {
+        int rows = (int) x.size(0);
+        int in = (int) x.size(1);
+        int out = (int) w.size(0);
+        ByteBuffer xb = HostMemory.bytes(x);
+        ByteBuffer wb = HostMemory.bytes(w);
+        ByteBuffer yb = HostMemory.bytes(y);
+        int x0 = HostMemory.base(x);
+        int w0 = HostMemory.base(w);
+        int y0 = HostMemory.base(y);
+        int chunks = Math.min(PARALLELISM * 4, Math.max(1, out / 64));
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            int from = (int) ((long) out * c / chunks);
+            int to = (int) ((long) out * (c + 1) / chunks);
+            for (int o = from; o < to; o++) {
+                int wr = w0 + o * in * 4;
+                for (int r = 0; r < rows; r++) {
+                    yb.putFloat(y0 + (r * out + o) * 4, dot(wb, wr, xb, x0 + r * in * 4, in));
+                }
+            }
+        });
+    }
+
+    private static final int PARALLELISM = Runtime.getRuntime().availableProcessors();
+
+    /** Σ a[i]·b[i] over n floats, in a fixed order (lanes, then the tail). */
+    private static float dot(ByteBuffer a, int at, ByteBuffer b, int bt, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            acc = FloatVector.fromByteBuffer(S, a, at + j * 4, LE).fma(FloatVector.fromByteBuffer(S, b, bt + j * 4, LE), acc);
+        }
+        float s = VectorMath.sum(acc);
+        for (; j < n; j++) {
+            s += a.getFloat(at + j * 4) * b.getFloat(bt + j * 4);
+        }
+        return s;
+    }
+
+    @Override
     public void rmsNorm(INDArray x, INDArray w, float eps, INDArray out) {
         int d = (int) x.size(1);
         int rows = (int) x.size(0);

@@ -53,7 +53,7 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
         Nd4j.matmul(dropped(kr, act, probs, probsDropout), vh, ctx, false, false, false); // ctx = drop(probs)·V
         INDArray merged = act.get(Scratch.MERGED, (long) batch * lq, inner());
         kr.mergeHeads(ctx, merged, batch);                       // [B·Lq, I]
-        o.forward(merged, out);                                  // [B·Lq, D]
+        o.forward(kr, merged, out);                                 // [B·Lq, D]
         return new Saved(qh, kh, vh, probs, probsDropout);
     }
 
@@ -108,7 +108,7 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
     public void projectHeads(Kernels kr, Activations act, String scope, Linear w, INDArray x, int batch,
                              INDArray dst, int pos) {
         INDArray flat = act.get(Scratch.PROJ, x.size(0), inner());
-        w.forward(x, flat);
+        w.forward(kr, x, flat);
         kr.splitHeads(flat, dst, batch, pos);
     }
 }

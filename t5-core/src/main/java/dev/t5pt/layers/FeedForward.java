@@ -29,10 +29,10 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         @Override
         public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y) {
             INDArray h = act.get(scope + ".h", x.size(0), wi.out()); // [N, F]
-            wi.forward(x, h);
+            wi.forward(kr, x, h);
             kr.relu(h);
             drop(kr, hidden, h); // in place: a dropped unit is 0, as its gradient will be
-            wo.forward(h, y);
+            wo.forward(kr, h, y);
             return new Saved(h, null);
         }
 
@@ -55,11 +55,11 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
             INDArray gate = act.get(scope + ".gate", n, wi0.out()); // [N, F]
             INDArray lin = act.get(scope + ".lin", n, wi1.out());   // [N, F]
             INDArray h = act.get(Scratch.FF_HIDDEN, n, wi0.out());  // [N, F]
-            wi0.forward(x, gate);
-            wi1.forward(x, lin);
+            wi0.forward(kr, x, gate);
+            wi1.forward(kr, x, lin);
             kr.geluGate(gate, lin, h);
             drop(kr, hidden, h);
-            wo.forward(h, y);
+            wo.forward(kr, h, y);
             return new Saved(gate, lin);
         }
 

@@ -1,5 +1,6 @@
 package dev.t5pt.layers;
 
+import dev.t5pt.kernels.Kernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -14,9 +15,13 @@ public record Linear(INDArray weight /* [out, in] */) {
         return weight.size(0);
     }
 
-    /** y = x·Wᵀ; x: [N, in], y: [N, out] (preallocated). */
-    public void forward(INDArray x, INDArray y) {
-        Nd4j.matmul(x, weight, y, false, true, false);
+    /** y = x·Wᵀ; x: [N, in], y: [N, out] (preallocated). A few rows (decoding) go through the kernels' matVec. */
+    public void forward(Kernels kr, INDArray x, INDArray y) {
+        if (x.size(0) <= Kernels.MATVEC_MAX_ROWS) {
+            kr.matVec(x, weight, y);
+        } else {
+            Nd4j.matmul(x, weight, y, false, true, false);
+        }
     }
 
     /** Inverts y = x·Wᵀ: dx = dy·W (or dx += dy·W when accumulating); dy: [N, out], dx: [N, in]. */

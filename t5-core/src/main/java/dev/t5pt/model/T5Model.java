@@ -183,7 +183,7 @@ public final class T5Model {
             hidden.mul(logitScale, in);
         }
         INDArray logits = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
-        lmHead.forward(in, logits);
+        lmHead.forward(kernels, in, logits);
         return logits;
     }
 

@@ -237,4 +237,17 @@ class KernelTwinsTest {
             assertTrue(v == 0f || Math.abs(v - kept.getFloat(0, i)) < 1e-5);
         }
     }
+
+    @Test
+    void matVecAgreesWithGemm() {
+        for (int[] dims : new int[][]{{1, 512, 2048}, {3, 37, 100}, {4, 5, 1}}) {
+            INDArray x = randn(dims[0], dims[1]);
+            INDArray w = randn(dims[2], dims[1]);
+            INDArray a = Nd4j.create(DataType.FLOAT, dims[0], dims[2]);
+            INDArray b = Nd4j.create(DataType.FLOAT, dims[0], dims[2]);
+            fast.matVec(x, w, a);
+            ref.matVec(x, w, b);
+            close(a, b, 1e-5);
+        }
+    }
 }

@@ -65,7 +65,7 @@ class LayerGradientTest {
         INDArray dx = Nd4j.ones(DataType.DOUBLE, 4, 3);
         lin.backward(r, dx, true);
         check("linear", x, dx.sub(1.0), () -> {
-            lin.forward(x, y);
+            lin.forward(k, x, y);
             return dot(y, r);
         });
     }
