@@ -6,6 +6,7 @@ import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Retain;
 import dev.t5pt.model.T5Model;
+import dev.t5pt.tune.Adafactor;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -27,6 +28,7 @@ public final class Workloads {
     private final Batch batch;
     private final INDArray prompt;
     private final Activations act = new Activations();
+    private final Adafactor optimizer = new Adafactor(0.8, 1e-30, 1.0, 1e-5);
 
     public Workloads(T5Config config, long seed) {
         this.model = T5Model.random(config, seed);
@@ -48,10 +50,12 @@ public final class Workloads {
         return model;
     }
 
-    /** One prompt-tuning step: loss, dL/dP, and a plain gradient update of P. Returns the loss. */
+    /** One prompt-tuning step: loss, dL/dP, and the paper's Adafactor update of P. Returns the loss. */
     public double step(boolean checkpointing) {
         var g = model.lossAndPromptGrad(act, batch, prompt, checkpointing);
-        prompt.subi(g.grad().mul(0.0));
+        float[] p = prompt.data().asFloat();
+        optimizer.step(p, g.grad().data().asFloat(), (int) prompt.size(0), (int) prompt.size(1), 0.3);
+        prompt.assign(Nd4j.create(p, prompt.shape(), 'c'));
         return g.loss();
     }
 
