@@ -118,6 +118,24 @@ class T5:
         return y @ self.head.T
 
 
+STATE = {}
+
+
+@torch.no_grad()
+def adafactor_update(p, g, lr=0.3, decay=0.8, eps1=1e-30, clip=1.0, wd=1e-5):
+    """The update t5pt's step applies (Adafactor as the paper ran it), so both sides time the same work."""
+    t = STATE.get("t", 0) + 1
+    STATE["t"] = t
+    beta2 = 1 - t ** -decay
+    g2 = g * g + eps1
+    r = STATE.get("r", torch.zeros(g.shape[0])) * beta2 + (1 - beta2) * g2.mean(1)
+    c = STATE.get("c", torch.zeros(g.shape[1])) * beta2 + (1 - beta2) * g2.mean(0)
+    STATE["r"], STATE["c"] = r, c
+    u = g / torch.sqrt((r / r.mean())[:, None] * c[None, :])
+    u = u / max(1.0, (u.pow(2).mean().sqrt() / clip).item())
+    p.sub_(lr * u + wd * p)
+
+
 def main():
     workload, shape = sys.argv[1], sys.argv[2]
     reps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
@@ -138,8 +156,7 @@ def main():
         loss = F.cross_entropy(logits.reshape(-1, c["vocab"]), labels.reshape(-1))
         prompt.grad = None
         loss.backward()
-        with torch.no_grad():
-            prompt.sub_(0.0 * prompt.grad)
+        adafactor_update(prompt, prompt.grad)
         return loss.item()
 
     def encoder():

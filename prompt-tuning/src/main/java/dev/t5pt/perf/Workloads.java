@@ -55,7 +55,7 @@ public final class Workloads {
         var g = model.lossAndPromptGrad(act, batch, prompt, checkpointing);
         float[] p = prompt.data().asFloat();
         optimizer.step(p, g.grad().data().asFloat(), (int) prompt.size(0), (int) prompt.size(1), 0.3);
-        prompt.assign(Nd4j.create(p, prompt.shape(), 'c'));
+        prompt.data().setData(p);
         return g.loss();
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Everything a prompt-tuning run depends on. Defaults are the paper's: prompt length 100, Adafactor at a
+ * Everything a prompt-tuning run depends on. The CLI (`tune`) defaults to the paper's: prompt length 100, Adafactor at a
  * constant 0.3 (decay 0.8, clipping 1.0, weight decay 1e-5), class-label init, dropout 0.1 in the frozen
  * model, batch 32.
  */
@@ -52,12 +52,6 @@ public record TrainConfig(
         if (evalEvery < 0 || checkpointEvery < 0 || patience < 0 || warmupSteps < 0 || gradClip < 0) {
             throw new IllegalArgumentException("--eval-every, --checkpoint-every, --patience, --warmup-steps and --grad-clip must be ≥ 0");
         }
-    }
-
-    /** The paper's settings for a run of {@code steps} steps. */
-    public static TrainConfig paper(int steps) {
-        return new TrainConfig(steps, 32, 100, "labels", "adafactor", 0.3, "constant", 0, -1, 0, 0.1, 42, 100,
-                100, 0, 128, 16, 64, 16, false, 5);
     }
 
     public ObjectNode toJson() {

@@ -8,7 +8,6 @@ import dev.t5pt.model.PromptGradient;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.awt.Color;
 import java.io.IOException;
@@ -160,7 +159,7 @@ public final class Trainer {
                 }
             }
             opt.step(p, grad, rows, cols, lr);
-            prompt.assign(Nd4j.create(p, new long[]{rows, cols}, 'c'));
+            prompt.data().setData(p); // in place: no new off-heap array per step
             tokens += countTokens(batch);
             double elapsed = (System.nanoTime() - t0) / 1e9;
             double perStep = elapsed / (step - startStep);

@@ -12,10 +12,6 @@ import java.util.Arrays;
  */
 public record RowPrompts(INDArray[] rows) {
 
-    public static RowPrompts none(int batch) {
-        return new RowPrompts(new INDArray[batch]);
-    }
-
     /** The same prompt [p, D] (or null) for every row. */
     public static RowPrompts shared(INDArray prompt, int batch) {
         INDArray[] r = new INDArray[batch];
