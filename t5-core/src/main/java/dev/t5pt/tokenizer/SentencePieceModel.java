@@ -2,11 +2,12 @@ package dev.t5pt.tokenizer;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
+import dev.t5pt.io.ProtoWire;
 
 /**
  * The parts of a SentencePiece {@code ModelProto} (sentencepiece_model.proto) a unigram encoder needs,
@@ -45,9 +46,9 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, int unkId, i
 
     static SentencePieceModel parse(byte[] data) {
         List<Piece> pieces = new ArrayList<>();
-        Wire trainer = null;
-        Wire normalizer = null;
-        Wire w = new Wire(data, 0, data.length);
+        ProtoWire trainer = null;
+        ProtoWire normalizer = null;
+        ProtoWire w = new ProtoWire(data, 0, data.length);
         while (w.more()) {
             int tag = w.varint32();
             switch (tag) {
@@ -108,7 +109,7 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, int unkId, i
                 suffix, name, charsmap, dummy, removeWs, escapeWs);
     }
 
-    private static Piece piece(Wire w) {
+    private static Piece piece(ProtoWire w) {
         String text = "";
         float score = 0;
         Type type = Type.NORMAL;
@@ -128,102 +129,5 @@ public record SentencePieceModel(List<Piece> pieces, int modelType, int unkId, i
             }
         }
         return new Piece(text, score, type);
-    }
-
-    /** A cursor over protobuf wire-format bytes [pos, end). */
-    private static final class Wire {
-        private final byte[] b;
-        private int pos;
-        private final int end;
-
-        Wire(byte[] b, int pos, int end) {
-            this.b = b;
-            this.pos = pos;
-            this.end = end;
-        }
-
-        boolean more() {
-            return pos < end;
-        }
-
-        long varint64() {
-            long r = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                if (pos >= end) {
-                    throw new IllegalArgumentException("truncated varint at byte " + pos);
-                }
-                byte x = b[pos++];
-                r |= (long) (x & 0x7f) << shift;
-                if (x >= 0) {
-                    return r;
-                }
-            }
-            throw new IllegalArgumentException("malformed varint at byte " + pos);
-        }
-
-        int varint32() {
-            return (int) varint64();
-        }
-
-        int fixed32() {
-            need(4);
-            int v = (b[pos] & 0xff) | (b[pos + 1] & 0xff) << 8 | (b[pos + 2] & 0xff) << 16 | (b[pos + 3] & 0xff) << 24;
-            pos += 4;
-            return v;
-        }
-
-        Wire message() {
-            int len = length();
-            Wire w = new Wire(b, pos, pos + len);
-            pos += len;
-            return w;
-        }
-
-        byte[] bytes() {
-            int len = length();
-            byte[] out = java.util.Arrays.copyOfRange(b, pos, pos + len);
-            pos += len;
-            return out;
-        }
-
-        String string() {
-            int len = length();
-            String s = new String(b, pos, len, StandardCharsets.UTF_8);
-            pos += len;
-            return s;
-        }
-
-        private int length() {
-            long len = varint64();
-            if (len < 0 || len > end - pos) {
-                throw new IllegalArgumentException("length " + len + " at byte " + pos + " runs past the end");
-            }
-            return (int) len;
-        }
-
-        private void need(int n) {
-            if (end - pos < n) {
-                throw new IllegalArgumentException("truncated at byte " + pos);
-            }
-        }
-
-        void skip(int tag) {
-            switch (tag & 7) {
-                case 0 -> varint64();
-                case 1 -> {
-                    need(8);
-                    pos += 8;
-                }
-                case 2 -> {
-                    int len = length(); // not "pos += length()": that would add to pos as read before the varint
-                    pos += len;
-                }
-                case 5 -> {
-                    need(4);
-                    pos += 4;
-                }
-                default -> throw new IllegalArgumentException("unsupported wire type " + (tag & 7) + " at byte " + pos);
-            }
-        }
     }
 }
