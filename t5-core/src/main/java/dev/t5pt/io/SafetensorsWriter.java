@@ -22,7 +22,13 @@ import java.util.TreeMap;
 public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Entry(INDArray array, DType storeAs) {
+    /** Produces a tensor's little-endian bytes when the writer reaches it (so huge models stream). */
+    @FunctionalInterface
+    public interface Bytes {
+        ByteBuffer get() throws IOException;
+    }
+
+    private record Entry(DType storeAs, long[] shape, Bytes bytes) {
     }
 
     private final Map<String, Entry> entries = new TreeMap<>();
@@ -43,7 +49,19 @@ public final class SafetensorsWriter {
         if (!ok) {
             throw new IllegalArgumentException("tensor '" + name + "': cannot store " + array.dataType() + " as " + storeAs);
         }
-        entries.put(name, new Entry(array, storeAs));
+        entries.put(name, new Entry(storeAs, array.shape(), () -> encode(array, storeAs)));
+        return this;
+    }
+
+    /**
+     * Adds a tensor given as raw little-endian bytes of {@code dtype}, produced only while writing; the
+     * supplier must return exactly numElements × dtype.size bytes.
+     */
+    public SafetensorsWriter putRaw(String name, DType dtype, long[] shape, Bytes bytes) {
+        if (entries.containsKey(name)) {
+            throw new IllegalArgumentException("duplicate tensor name '" + name + "'");
+        }
+        entries.put(name, new Entry(dtype, shape.clone(), bytes));
         return this;
     }
 
@@ -64,12 +82,15 @@ public final class SafetensorsWriter {
         }
         long offset = 0;
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
-            INDArray a = e.getValue().array();
-            long bytes = a.length() * e.getValue().storeAs().size;
+            long n = 1;
+            for (long s : e.getValue().shape()) {
+                n = Math.multiplyExact(n, s);
+            }
+            long bytes = n * e.getValue().storeAs().size;
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", e.getValue().storeAs().name());
             var shape = t.putArray("shape");
-            for (long s : a.shape()) {
+            for (long s : e.getValue().shape()) {
                 shape.add(s);
             }
             t.putArray("data_offsets").add(offset).add(offset + bytes);
@@ -85,21 +106,28 @@ public final class SafetensorsWriter {
         head.flip();
         AtomicFiles.write(file, ch -> {
             writeAll(ch, head);
-            for (Entry e : entries.values()) {
-                writeAll(ch, encode(e));
+            long offset2 = 0;
+            for (Map.Entry<String, Entry> e : entries.entrySet()) {
+                ByteBuffer b = e.getValue().bytes().get();
+                long expected = header.get(e.getKey()).get("data_offsets").get(1).asLong() - offset2;
+                if (b.remaining() != expected) {
+                    throw new IOException("tensor '" + e.getKey() + "': " + b.remaining() + " bytes supplied, "
+                            + expected + " expected");
+                }
+                offset2 += expected;
+                writeAll(ch, b);
             }
         });
     }
 
-    private static ByteBuffer encode(Entry e) {
-        INDArray a = e.array();
+    private static ByteBuffer encode(INDArray a, DType storeAs) {
         if (a.length() == 0) {
             return ByteBuffer.allocate(0);
         }
         INDArray c = (a.ordering() == 'c' && a.isView() == false && a.offset() == 0) ? a : a.dup('c');
         ByteBuffer src = c.data().asNio().order(ByteOrder.nativeOrder());
         src.clear().limit((int) (c.length() * c.dataType().width()));
-        if (e.storeAs() == DType.of(c.dataType())) {
+        if (storeAs == DType.of(c.dataType())) {
             if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
                 return src;
             }
@@ -108,7 +136,7 @@ public final class SafetensorsWriter {
         ByteBuffer out = ByteBuffer.allocate((int) (c.length() * 2)).order(ByteOrder.LITTLE_ENDIAN);
         for (long i = 0; i < c.length(); i++) {
             float f = src.getFloat();
-            out.putShort(e.storeAs() == DType.BF16 ? HalfFloats.floatToBf16(f) : HalfFloats.floatToF16(f));
+            out.putShort(storeAs == DType.BF16 ? HalfFloats.floatToBf16(f) : HalfFloats.floatToF16(f));
         }
         return out.flip();
     }

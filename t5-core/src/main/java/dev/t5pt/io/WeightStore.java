@@ -120,6 +120,11 @@ public final class WeightStore implements WeightSource, Closeable {
         return fileOf.keySet();
     }
 
+    /** The file that stores {@code key} (exactly that stored key, no alias lookup); null if none. */
+    public SafetensorsFile fileOf(String key) {
+        return fileOf.get(key);
+    }
+
     public boolean has(String name) {
         return resolve(name) != null;
     }
