@@ -172,6 +172,17 @@ final class TorchZip implements AutoCloseable {
             throw new ConvertException(where + ": storage " + v.storage.key + " should hold " + v.storage.numel + " "
                     + v.storage.type + " elements (" + bytes + " bytes) but its zip entry holds " + entry.getSize());
         }
+        checkRatio(entry);
+    }
+
+    /** torch stores entries uncompressed; one that expands by more than {@link #MAX_RATIO} is refused unread. */
+    private void checkRatio(ZipEntry e) throws ConvertException {
+        long declared = e.getSize();
+        long compressed = e.getCompressedSize();
+        if (e.getMethod() != ZipEntry.STORED && compressed > 0 && declared / compressed > MAX_RATIO) {
+            throw new ConvertException(file + ": zip entry " + e.getName() + " expands " + compressed + " bytes to "
+                    + declared + " (ratio " + declared / compressed + "); refusing a likely zip bomb");
+        }
     }
 
     List<SourceTensor> tensors() {
@@ -219,11 +230,7 @@ final class TorchZip implements AutoCloseable {
         if (declared > max) {
             throw new ConvertException(where + " declares " + declared + " bytes, more than the " + max + " expected");
         }
-        long compressed = e.getCompressedSize();
-        if (e.getMethod() != ZipEntry.STORED && compressed > 0 && declared / compressed > MAX_RATIO) {
-            throw new ConvertException(where + " expands " + compressed + " bytes to " + declared + " (ratio "
-                    + declared / compressed + "); refusing a likely zip bomb");
-        }
+        checkRatio(e);
         byte[] out;
         try (InputStream in = zip.getInputStream(e)) {
             out = in.readNBytes((int) Math.min(max + 1, Integer.MAX_VALUE - 16));
