@@ -24,9 +24,14 @@ class DumpCommandTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-v1_0", "tiny-v1_1", "tiny-lm-adapt-prompt"})
     void dumpReproducesFixture(String model, @TempDir Path tmp) throws Exception {
-        Path dir = Cli.fixture(model);
+        assertDumpReproduces(Cli.fixture(model), Cli.fixture(model), tmp);
+    }
+
+    /** {@code ./t5pt dump} of {@code modelDir} on the fixture's cases reproduces every computed fixture tensor. */
+    static void assertDumpReproduces(Path modelDir, Path fixture, Path tmp) throws Exception {
+        Path dir = fixture;
         Path out = tmp.resolve("out.safetensors");
-        Cli r = Cli.run("dump", "--model", dir.toString(), "--inputs", dir.resolve("cases.safetensors").toString(),
+        Cli r = Cli.run("dump", "--model", modelDir.toString(), "--inputs", dir.resolve("cases.safetensors").toString(),
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile expected = SafetensorsFile.open(dir.resolve("cases.safetensors"));

@@ -258,8 +258,8 @@ public final class Converter {
             for (Planned p : shards.get(s)) {
                 w.putRaw(p.name, p.type, p.shape, () -> {
                     done[0]++;
-                    progress.accept(String.format("[%d/%d] %s <- %s %s %s", done[0], total, p.name, p.src.name(),
-                            p.src.typeName(), p.src.shapeString()));
+                    progress.accept(String.format("[%d/%d] %s%s %s %s", done[0], total, p.name,
+                            p.src.name().equals(p.name) ? "" : " <- " + p.src.name(), p.type, Arrays.toString(p.shape)));
                     ByteBuffer b = transform(ck, p);
                     crcs.put(p.name, Crc32cMask.crc(b));
                     return b;
