@@ -1,8 +1,5 @@
 package dev.t5pt.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Closeable;
@@ -11,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +31,6 @@ public final class WeightStore implements WeightSource, Closeable {
     private static final Map<String, List<String>> ALIASES = Map.of(
             "shared.weight", List.of("encoder.embed_tokens.weight", "decoder.embed_tokens.weight"));
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path dir;
     private final Map<String, SafetensorsFile> fileOf = new LinkedHashMap<>();
@@ -66,49 +61,8 @@ public final class WeightStore implements WeightSource, Closeable {
     }
 
     private static WeightStore openSharded(Path dir, Path index) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(index));
-        } catch (JsonProcessingException e) {
-            throw new IOException(index + ": not valid JSON: " + e.getOriginalMessage());
-        }
-        JsonNode wm = root == null ? null : root.get("weight_map");
-        if (wm == null || !wm.isObject()) {
-            throw new IOException(index + ": expected an object \"weight_map\": {tensor name: shard file}");
-        }
-        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
-        Map<String, SafetensorsFile> map = new LinkedHashMap<>();
-        try {
-            Iterator<Map.Entry<String, JsonNode>> it = wm.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                String shardName = e.getValue().asText();
-                Path shard = dir.resolve(shardName).normalize();
-                if (!shard.getParent().equals(dir.normalize()) && !shard.startsWith(dir.normalize())) {
-                    throw new IOException(index + ": shard '" + shardName + "' lies outside " + dir);
-                }
-                if (!Files.exists(shard)) {
-                    throw new NoSuchFileException(shard.toString(), null,
-                            index.getFileName() + " names this shard for '" + e.getKey() + "' but it is missing");
-                }
-                SafetensorsFile f = shards.get(shardName);
-                if (f == null) {
-                    f = SafetensorsFile.open(shard);
-                    shards.put(shardName, f);
-                }
-                if (!f.contains(e.getKey())) {
-                    throw new IOException(index + ": '" + e.getKey() + "' is mapped to " + shardName
-                            + " but that shard does not hold it");
-                }
-                map.put(e.getKey(), f);
-            }
-        } catch (IOException | RuntimeException e) {
-            for (SafetensorsFile f : shards.values()) {
-                f.close();
-            }
-            throw e;
-        }
-        return new WeightStore(dir, map, List.copyOf(shards.values()));
+        Map<String, SafetensorsFile> map = ShardIndex.open(index, SafetensorsFile::open, SafetensorsFile::contains);
+        return new WeightStore(dir, map, List.copyOf(new java.util.LinkedHashSet<>(map.values())));
     }
 
     public Path dir() {

@@ -81,26 +81,23 @@ final class GinConfig {
 
     /** An integer binding, or null; a non-integer value is an error naming the file. */
     Long integer(String key) throws ConvertException {
-        String v = get(key);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new ConvertException(file + ": " + key + " = " + v + " is not an integer");
-        }
+        return parsed(key, Long::parseLong, "an integer");
     }
 
+    /** A numeric binding, or null. */
     Double number(String key) throws ConvertException {
+        return parsed(key, Double::parseDouble, "a number");
+    }
+
+    private <T> T parsed(String key, java.util.function.Function<String, T> parse, String what) throws ConvertException {
         String v = get(key);
         if (v == null) {
             return null;
         }
         try {
-            return Double.parseDouble(v);
+            return parse.apply(v);
         } catch (NumberFormatException e) {
-            throw new ConvertException(file + ": " + key + " = " + v + " is not a number");
+            throw new ConvertException(file + ": " + key + " = " + v + " is not " + what);
         }
     }
 }

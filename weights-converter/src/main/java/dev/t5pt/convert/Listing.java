@@ -58,6 +58,9 @@ public final class Listing {
     }
 
     static String firstValues(SourceTensor t, ByteBuffer b) {
+        if (t.typeName().equals("DT_STRING")) {
+            return TfCheckpoint.stringSummary(t, b);
+        }
         if (t.dtype() == null) {
             return "bytes: " + b.remaining();
         }

@@ -313,6 +313,27 @@ public final class TfCheckpoint implements Checkpoint {
         return (int) crc.getValue();
     }
 
+    /** The first string of a string tensor: its length and up to 16 leading bytes in hex. */
+    static String stringSummary(SourceTensor t, ByteBuffer buf) {
+        byte[] all = new byte[buf.remaining()];
+        buf.duplicate().get(all);
+        ProtoWire w = new ProtoWire(all);
+        long n = t.numElements();
+        if (n == 0) {
+            return "strings: none";
+        }
+        long first = w.varint64();
+        for (long i = 1; i < n; i++) {
+            w.varint64();
+        }
+        int start = w.position() + 4; // after the lengths' checksum
+        StringBuilder hex = new StringBuilder();
+        for (int i = 0; i < Math.min(16, first) && start + i < all.length; i++) {
+            hex.append(String.format("%02x", all[start + i]));
+        }
+        return (n == 1 ? "" : "count=" + n + " first ") + "strings: len=" + first + " hex_prefix=" + hex;
+    }
+
     @Override
     public ByteBuffer read(SourceTensor t) throws IOException {
         if (t.dtype() == null) {

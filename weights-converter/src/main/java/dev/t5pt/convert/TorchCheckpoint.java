@@ -1,17 +1,12 @@
 package dev.t5pt.convert;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.t5pt.io.DType;
+import dev.t5pt.io.ShardIndex;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,51 +61,14 @@ public final class TorchCheckpoint implements Checkpoint {
     }
 
     private static TorchCheckpoint openSharded(Path index) throws IOException {
-        JsonNode wm;
+        Map<String, TorchZip> owner;
         try {
-            JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(index));
-            wm = root == null ? null : root.get("weight_map");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ConvertException(index + ": not valid JSON: " + e.getOriginalMessage());
+            owner = ShardIndex.open(index, TorchZip::open,
+                    (z, name) -> z.tensors().stream().anyMatch(t -> t.name().equals(name)));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConvertException(e.getFile() + ": " + e.getReason());
         }
-        if (wm == null || !wm.isObject()) {
-            throw new ConvertException(index + ": expected an object \"weight_map\": {tensor name: shard file}");
-        }
-        Path dir = index.toAbsolutePath().getParent();
-        Map<String, TorchZip> shards = new LinkedHashMap<>();
-        Map<String, TorchZip> owner = new LinkedHashMap<>();
-        try {
-            Iterator<Map.Entry<String, JsonNode>> it = wm.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                String file = e.getValue().asText();
-                Path shard = dir.resolve(file).normalize();
-                if (!shard.startsWith(dir)) {
-                    throw new ConvertException(index + ": shard '" + file + "' lies outside " + dir);
-                }
-                if (!Files.isRegularFile(shard)) {
-                    throw new ConvertException(shard + ": missing; " + index.getFileName() + " names it for '"
-                            + e.getKey() + "'");
-                }
-                TorchZip z = shards.get(file);
-                if (z == null) {
-                    z = TorchZip.open(shard);
-                    shards.put(file, z);
-                }
-                TorchZip zz = z;
-                if (z.tensors().stream().noneMatch(t -> t.name().equals(e.getKey()))) {
-                    throw new ConvertException(index + ": '" + e.getKey() + "' is mapped to " + file
-                            + " but that shard does not hold it");
-                }
-                owner.put(e.getKey(), zz);
-            }
-        } catch (IOException | RuntimeException e) {
-            for (TorchZip z : shards.values()) {
-                z.close();
-            }
-            throw e;
-        }
-        return new TorchCheckpoint(index, List.copyOf(shards.values()), owner);
+        return new TorchCheckpoint(index, List.copyOf(new java.util.LinkedHashSet<>(owner.values())), owner);
     }
 
     @Override

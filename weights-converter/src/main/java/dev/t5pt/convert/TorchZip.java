@@ -24,7 +24,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /** One file written by {@code torch.save} in the zip format: {@code ARCHIVE/data.pkl} + {@code ARCHIVE/data/KEY}. */
-final class TorchZip implements AutoCloseable {
+final class TorchZip implements java.io.Closeable {
     /** The pickle of a state dict is small; the tensors live in separate entries. */
     static final long MAX_PICKLE_BYTES = 256L << 20;
     /** torch stores entries uncompressed; a compressed one expanding more than this is treated as a bomb. */

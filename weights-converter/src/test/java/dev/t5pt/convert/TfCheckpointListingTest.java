@@ -60,6 +60,9 @@ class TfCheckpointListingTest {
                 assertEquals(e[col], a[col], name + " column " + col);
             }
             assertEquals(e[8].startsWith("OK"), a[8].equals("OK"), name + " check: " + a[8]);
+            if (e[9].startsWith("strings:")) {
+                assertEquals(e[9], a[9], name + " string summary");
+            }
             if (e[8].equals("OK") && e[9].startsWith("[")) {
                 double[] want = numbers(e[9]);
                 double[] got = numbers(a[9]);

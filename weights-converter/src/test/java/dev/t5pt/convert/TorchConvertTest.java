@@ -75,6 +75,25 @@ class TorchConvertTest {
     }
 
     @Test
+    void shardedBinWithIndex(@TempDir Path tmp) throws IOException {
+        byte[] four = new byte[16];
+        ByteBuffer.wrap(four).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).putFloat(3f).putFloat(0.25f);
+        TorchFiles.zip(tmp.resolve("pytorch_model-00001-of-00002.bin"),
+                TorchFiles.stateDict("a", 4, 0, new long[]{2, 2}, new long[]{2, 1}), java.util.Map.of("0", four), false);
+        TorchFiles.zip(tmp.resolve("pytorch_model-00002-of-00002.bin"),
+                TorchFiles.stateDict("b", 4, 1, new long[]{3}, new long[]{1}), java.util.Map.of("0", four), false);
+        Files.writeString(tmp.resolve(TorchCheckpoint.INDEX), "{\"metadata\": {}, \"weight_map\": {"
+                + "\"a\": \"pytorch_model-00001-of-00002.bin\", \"b\": \"pytorch_model-00002-of-00002.bin\"}}");
+        List<String> lines = new ArrayList<>();
+        try (Checkpoint ck = Checkpoints.open(tmp)) {
+            assertEquals("pytorch", ck.format());
+            Listing.list(ck, lines::add);
+        }
+        assertTrue(lines.contains("a\ttorch.FloatStorage\t[2, 2]\t0\t0\t[2, 1]\tOK\t[1.5, -2.0, 3.0, 0.25]"), lines.toString());
+        assertTrue(lines.contains("b\ttorch.FloatStorage\t[3]\t0\t1\t[1]\tOK\t[-2.0, 3.0, 0.25]"), lines.toString());
+    }
+
+    @Test
     void reshardsAndRecasts(@TempDir Path tmp) throws IOException {
         Path model = Fixtures.model("tiny-v1_1");
         Path sharded = tmp.resolve("sharded");
