@@ -97,19 +97,19 @@ public class AttentionBenchmark {
 
     @Benchmark
     public INDArray forward() {
-        Nd4j.matmul(q, kk, probs, false, true, false);
+        k.batchedMatmul(q, false, kk, true, probs);
         k.softmax(probs, bias, mask, heads);
-        Nd4j.matmul(probs, v, ctx, false, false, false);
+        k.batchedMatmul(probs, false, v, false, ctx);
         return ctx;
     }
 
     @Benchmark
     public INDArray backward() {
-        Nd4j.matmul(dCtx, v, dProbs, false, true, false);
-        Nd4j.matmul(probs, dCtx, dV, true, false, false);
+        k.batchedMatmul(dCtx, false, v, true, dProbs);
+        k.batchedMatmul(probs, true, dCtx, false, dV);
         k.softmaxBackward(probs, dProbs);
-        Nd4j.matmul(dProbs, kk, dQ, false, false, false);
-        Nd4j.matmul(dProbs, q, dK, true, false, false);
+        k.batchedMatmul(dProbs, false, kk, false, dQ);
+        k.batchedMatmul(dProbs, true, q, false, dK);
         return dK;
     }
 

@@ -28,6 +28,12 @@ public interface Kernels {
      */
     void matVec(INDArray x, INDArray w, INDArray y);
 
+    /**
+     * The attention's batched products: c[i] = op(a[i])·op(b[i]) for each of the n = B·H small matrices, op
+     * transposing when asked. a: [n, M, K] ([n, K, M] if transA); b: [n, K, N] ([n, N, K] if transB); c: [n, M, N].
+     */
+    void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c);
+
     /** Row counts up to which {@link #matVec} is used instead of a GEMM. */
     int MATVEC_MAX_ROWS = 4;
 
@@ -75,12 +81,16 @@ public interface Kernels {
     void geluGateBackward(INDArray gate, INDArray linear, INDArray dOut, INDArray dGate, INDArray dLinear);
 
     /**
-     * Heads apart: dst[b·H+h, pos+l, :] = src[b·L+l, h·K:(h+1)·K]. src: [B·L, I]; dst: [B·H, Ld, K], Ld ≥ pos+L.
+     * Heads apart: dst[b·H+h, pos+l, :] = src[b·L+l, col+h·K : col+(h+1)·K]. src: [B·L, C] with C ≥ col+I (a
+     * fused Q|K|V projection holds three head groups side by side); dst: [B·H, Ld, K], Ld ≥ pos+L.
      */
-    void splitHeads(INDArray src, INDArray dst, int batch, int pos);
+    void splitHeads(INDArray src, int col, INDArray dst, int batch, int pos);
 
-    /** Heads together: dst[b·L+l, h·K:(h+1)·K] = src[b·H+h, l, :]. src: [B·H, L, K]; dst: [B·L, I]. */
-    void mergeHeads(INDArray src, INDArray dst, int batch);
+    /**
+     * Heads together: dst[b·L+l, col+h·K : col+(h+1)·K] = src[b·H+h, l, :]. src: [B·H, L, K]; dst: [B·L, C],
+     * C ≥ col+I; other columns of dst are left as they are.
+     */
+    void mergeHeads(INDArray src, INDArray dst, int col, int batch);
 
     /** dst[dstRow+i] = table[ids[i]]; table: [V, D]; dst: [N, D]. */
     void gatherRows(INDArray table, int[] ids, INDArray dst, long dstRow);

@@ -21,6 +21,11 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {
+        Nd4j.matmul(a, b, c, transA, transB, false);
+    }
+
+    @Override
     public void matVec(INDArray x, INDArray w, INDArray y) {
         Nd4j.matmul(x, w, y, false, true, false);
     }
@@ -136,23 +141,30 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void splitHeads(INDArray src, INDArray dst, int batch, int pos) {
+    public void splitHeads(INDArray src, int col, INDArray dst, int batch, int pos) {
         long rows = src.size(0);
         long len = rows / batch;
         long heads = dst.size(0) / batch;
         long k = dst.size(2);
-        INDArray from = src.reshape('c', batch, len, heads, k).permute(0, 2, 1, 3);
+        INDArray cols = src.size(1) == heads * k ? src
+                : src.get(NDArrayIndex.all(), NDArrayIndex.interval(col, col + heads * k)).dup('c');
+        INDArray from = cols.reshape('c', batch, len, heads, k).permute(0, 2, 1, 3);
         INDArray to = dst.reshape('c', batch, heads, dst.size(1), k)
                 .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(pos, pos + len), NDArrayIndex.all());
         to.assign(from);
     }
 
     @Override
-    public void mergeHeads(INDArray src, INDArray dst, int batch) {
+    public void mergeHeads(INDArray src, INDArray dst, int col, int batch) {
         long heads = src.size(0) / batch;
         long len = src.size(1);
         long k = src.size(2);
-        dst.reshape('c', batch, len, heads, k).assign(src.reshape('c', batch, heads, len, k).permute(0, 2, 1, 3));
+        INDArray merged = src.reshape('c', batch, heads, len, k).permute(0, 2, 1, 3).dup('c').reshape('c', batch * len, heads * k);
+        if (dst.size(1) == heads * k) {
+            dst.assign(merged);
+        } else {
+            dst.get(NDArrayIndex.all(), NDArrayIndex.interval(col, col + heads * k)).assign(merged);
+        }
     }
 
     @Override

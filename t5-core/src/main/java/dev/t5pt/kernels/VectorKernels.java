@@ -34,6 +34,11 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {
+        BatchedMatmul.multiply(a, transA, b, transB, c);
+    }
+
+    @Override
     public void matVec(INDArray x, INDArray w, INDArray y) {
         int rows = (int) x.size(0);
         int in = (int) x.size(1);
@@ -58,6 +63,31 @@ public final class VectorKernels implements Kernels {
     }
 
     private static final int PARALLELISM = Runtime.getRuntime().availableProcessors();
+    /** Work (floats touched) below which a kernel runs on the calling thread: a hand-off costs ~10-20 µs. */
+    private static final long PARALLEL_MIN_WORK = 1 << 16;
+
+    /** A contiguous range [from, to) of a kernel's rows or elements. */
+    @FunctionalInterface
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs body over [0, n) as one contiguous range per core (inner boundaries multiples of align) when the
+     * work, n × cost floats, pays for the hand-off; else on the calling thread. Every row or element is
+     * computed by one thread in the same order either way, so results do not depend on the split.
+     */
+    private static void parallel(int n, int align, long cost, Range body) {
+        int parts = (long) n * cost >= PARALLEL_MIN_WORK ? Math.min(PARALLELISM, n / align) : 1;
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        int units = n / align;
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> body.run(
+                (int) ((long) units * p / parts) * align,
+                p == parts - 1 ? n : (int) ((long) units * (p + 1) / parts) * align));
+    }
 
     /** Σ a[i]·b[i] over n floats, in a fixed order (lanes, then the tail). */
     private static float dot(ByteBuffer a, int at, ByteBuffer b, int bt, int n) {
@@ -83,21 +113,23 @@ public final class VectorKernels implements Kernels {
         int x0 = HostMemory.base(x);
         int w0 = HostMemory.base(w);
         int o0 = HostMemory.base(out);
-        for (int r = 0; r < rows; r++) {
-            int xr = x0 + r * d * 4;
-            int or = o0 + r * d * 4;
-            float ss = sumSquares(xb, xr, d);
-            float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
-            int j = 0;
-            for (; j <= d - W; j += W) {
-                FloatVector xv = FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE);
-                FloatVector wv = FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE);
-                xv.mul(inv).mul(wv).intoByteBuffer(ob, or + j * 4, LE);
+        parallel(rows, 1, d, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int xr = x0 + r * d * 4;
+                int or = o0 + r * d * 4;
+                float ss = sumSquares(xb, xr, d);
+                float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
+                int j = 0;
+                for (; j <= d - W; j += W) {
+                    FloatVector xv = FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE);
+                    FloatVector wv = FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE);
+                    xv.mul(inv).mul(wv).intoByteBuffer(ob, or + j * 4, LE);
+                }
+                for (; j < d; j++) {
+                    ob.putFloat(or + j * 4, wb.getFloat(w0 + j * 4) * (xb.getFloat(xr + j * 4) * inv));
+                }
             }
-            for (; j < d; j++) {
-                ob.putFloat(or + j * 4, wb.getFloat(w0 + j * 4) * (xb.getFloat(xr + j * 4) * inv));
-            }
-        }
+        });
     }
 
     @Override
@@ -112,39 +144,41 @@ public final class VectorKernels implements Kernels {
         int w0 = HostMemory.base(w);
         int g0 = HostMemory.base(dOut);
         int d0 = HostMemory.base(dx);
-        for (int r = 0; r < rows; r++) {
-            int xr = x0 + r * d * 4;
-            int gr = g0 + r * d * 4;
-            int dr = d0 + r * d * 4;
-            float inv = (float) (1.0 / Math.sqrt(sumSquares(xb, xr, d) / d + eps));
-            // mean(g ⊙ x) with g = w ⊙ dOut
-            FloatVector acc = FloatVector.zero(S);
-            int j = 0;
-            for (; j <= d - W; j += W) {
-                FloatVector g = FloatVector.fromByteBuffer(S, gb, gr + j * 4, LE)
-                        .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
-                acc = g.fma(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE), acc);
-            }
-            float gx = VectorMath.sum(acc);
-            for (; j < d; j++) {
-                gx += gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * xb.getFloat(xr + j * 4);
-            }
-            float c = inv * inv * inv * (gx / d);
-            j = 0;
-            for (; j <= d - W; j += W) {
-                FloatVector g = FloatVector.fromByteBuffer(S, gb, gr + j * 4, LE)
-                        .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
-                FloatVector v = g.mul(inv).sub(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE).mul(c));
-                if (accumulate) {
-                    v = v.add(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE));
+        parallel(rows, 1, d, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int xr = x0 + r * d * 4;
+                int gr = g0 + r * d * 4;
+                int dr = d0 + r * d * 4;
+                float inv = (float) (1.0 / Math.sqrt(sumSquares(xb, xr, d) / d + eps));
+                // mean(g ⊙ x) with g = w ⊙ dOut
+                FloatVector acc = FloatVector.zero(S);
+                int j = 0;
+                for (; j <= d - W; j += W) {
+                    FloatVector g = FloatVector.fromByteBuffer(S, gb, gr + j * 4, LE)
+                            .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
+                    acc = g.fma(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE), acc);
                 }
-                v.intoByteBuffer(db, dr + j * 4, LE);
+                float gx = VectorMath.sum(acc);
+                for (; j < d; j++) {
+                    gx += gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * xb.getFloat(xr + j * 4);
+                }
+                float c = inv * inv * inv * (gx / d);
+                j = 0;
+                for (; j <= d - W; j += W) {
+                    FloatVector g = FloatVector.fromByteBuffer(S, gb, gr + j * 4, LE)
+                            .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
+                    FloatVector v = g.mul(inv).sub(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE).mul(c));
+                    if (accumulate) {
+                        v = v.add(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE));
+                    }
+                    v.intoByteBuffer(db, dr + j * 4, LE);
+                }
+                for (; j < d; j++) {
+                    float v = gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * inv - xb.getFloat(xr + j * 4) * c;
+                    db.putFloat(dr + j * 4, accumulate ? db.getFloat(dr + j * 4) + v : v);
+                }
             }
-            for (; j < d; j++) {
-                float v = gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * inv - xb.getFloat(xr + j * 4) * c;
-                db.putFloat(dr + j * 4, accumulate ? db.getFloat(dr + j * 4) + v : v);
-            }
-        }
+        });
     }
 
     private static float sumSquares(ByteBuffer b, int at, int n) {
@@ -173,17 +207,19 @@ public final class VectorKernels implements Kernels {
         int b0 = bias == null ? 0 : HostMemory.base(bias);
         float[] pad = mask instanceof AttentionMask.KeyPadding p ? p.additive() : null;
         int causal = mask instanceof AttentionMask.Causal c ? c.queryOffset() : -1;
-        for (int g = 0; g < bh; g++) {
-            int h = g % heads;
-            int batchRow = g / heads;
-            for (int i = 0; i < lq; i++) {
-                int row = s0 + ((g * lq + i) * lk) * 4;
-                int brow = bb == null ? -1 : b0 + ((h * lq + i) * lk) * 4;
-                // keys [0, visible) can be seen; causal rows stop at i + offset
-                int visible = causal >= 0 ? Math.min(lk, i + causal + 1) : lk;
-                softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk);
+        parallel(bh, 1, (long) lq * lk, (from, to) -> {
+            for (int g = from; g < to; g++) {
+                int h = g % heads;
+                int batchRow = g / heads;
+                for (int i = 0; i < lq; i++) {
+                    int row = s0 + ((g * lq + i) * lk) * 4;
+                    int brow = bb == null ? -1 : b0 + ((h * lq + i) * lk) * 4;
+                    // keys [0, visible) can be seen; causal rows stop at i + offset
+                    int visible = causal >= 0 ? Math.min(lk, i + causal + 1) : lk;
+                    softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk);
+                }
             }
-        }
+        });
     }
 
     /** One row: s = s + bias + padMask over [0, visible), −∞ beyond; then a stable softmax. */
@@ -256,28 +292,30 @@ public final class VectorKernels implements Kernels {
         ByteBuffer db = HostMemory.bytes(dProbs);
         int p0 = HostMemory.base(probs);
         int d0 = HostMemory.base(dProbs);
-        for (int r = 0; r < rows; r++) {
-            int pr = p0 + r * lk * 4;
-            int dr = d0 + r * lk * 4;
-            FloatVector acc = FloatVector.zero(S);
-            int j = 0;
-            for (; j <= lk - W; j += W) {
-                acc = FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)
-                        .fma(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE), acc);
+        parallel(rows, 1, lk, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int pr = p0 + r * lk * 4;
+                int dr = d0 + r * lk * 4;
+                FloatVector acc = FloatVector.zero(S);
+                int j = 0;
+                for (; j <= lk - W; j += W) {
+                    acc = FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)
+                            .fma(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE), acc);
+                }
+                float dot = VectorMath.sum(acc);
+                for (; j < lk; j++) {
+                    dot += pb.getFloat(pr + j * 4) * db.getFloat(dr + j * 4);
+                }
+                j = 0;
+                for (; j <= lk - W; j += W) {
+                    FloatVector dp = FloatVector.fromByteBuffer(S, db, dr + j * 4, LE);
+                    dp.sub(dot).mul(FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)).intoByteBuffer(db, dr + j * 4, LE);
+                }
+                for (; j < lk; j++) {
+                    db.putFloat(dr + j * 4, (db.getFloat(dr + j * 4) - dot) * pb.getFloat(pr + j * 4));
+                }
             }
-            float dot = VectorMath.sum(acc);
-            for (; j < lk; j++) {
-                dot += pb.getFloat(pr + j * 4) * db.getFloat(dr + j * 4);
-            }
-            j = 0;
-            for (; j <= lk - W; j += W) {
-                FloatVector dp = FloatVector.fromByteBuffer(S, db, dr + j * 4, LE);
-                dp.sub(dot).mul(FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)).intoByteBuffer(db, dr + j * 4, LE);
-            }
-            for (; j < lk; j++) {
-                db.putFloat(dr + j * 4, (db.getFloat(dr + j * 4) - dot) * pb.getFloat(pr + j * 4));
-            }
-        }
+        });
     }
 
     @Override
@@ -287,17 +325,19 @@ public final class VectorKernels implements Kernels {
         int y0 = HostMemory.base(y);
         int d0 = HostMemory.base(dy);
         int n = (int) y.length();
-        int j = 0;
-        FloatVector zero = FloatVector.zero(S);
-        for (; j <= n - W; j += W) {
-            var positive = FloatVector.fromByteBuffer(S, yb, y0 + j * 4, LE).compare(VectorOperators.GT, 0f);
-            FloatVector.fromByteBuffer(S, db, d0 + j * 4, LE).blend(zero, positive.not()).intoByteBuffer(db, d0 + j * 4, LE);
-        }
-        for (; j < n; j++) {
-            if (!(yb.getFloat(y0 + j * 4) > 0f)) {
-                db.putFloat(d0 + j * 4, 0f);
+        parallel(n, W, 1, (lo, hi) -> {
+            int j = lo;
+            FloatVector zero = FloatVector.zero(S);
+            for (; j <= hi - W; j += W) {
+                var positive = FloatVector.fromByteBuffer(S, yb, y0 + j * 4, LE).compare(VectorOperators.GT, 0f);
+                FloatVector.fromByteBuffer(S, db, d0 + j * 4, LE).blend(zero, positive.not()).intoByteBuffer(db, d0 + j * 4, LE);
             }
-        }
+            for (; j < hi; j++) {
+                if (!(yb.getFloat(y0 + j * 4) > 0f)) {
+                    db.putFloat(d0 + j * 4, 0f);
+                }
+            }
+        });
     }
 
     @Override
@@ -317,13 +357,15 @@ public final class VectorKernels implements Kernels {
         ByteBuffer b = HostMemory.bytes(x);
         int at = HostMemory.base(x);
         int n = (int) x.length();
-        int j = 0;
-        for (; j <= n - W; j += W) {
-            FloatVector.fromByteBuffer(S, b, at + j * 4, LE).max(0f).intoByteBuffer(b, at + j * 4, LE);
-        }
-        for (; j < n; j++) {
-            b.putFloat(at + j * 4, Math.max(0f, b.getFloat(at + j * 4)));
-        }
+        parallel(n, W, 1, (lo, hi) -> {
+            int j = lo;
+            for (; j <= hi - W; j += W) {
+                FloatVector.fromByteBuffer(S, b, at + j * 4, LE).max(0f).intoByteBuffer(b, at + j * 4, LE);
+            }
+            for (; j < hi; j++) {
+                b.putFloat(at + j * 4, Math.max(0f, b.getFloat(at + j * 4)));
+            }
+        });
     }
 
     @Override
@@ -335,19 +377,21 @@ public final class VectorKernels implements Kernels {
         int l0 = HostMemory.base(linear);
         int o0 = HostMemory.base(out);
         int n = (int) gate.length();
-        int j = 0;
-        for (; j <= n - W; j += W) {
-            FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
-            FloatVector inner = g.mul(g).mul(g).mul(0.044715f).add(g).mul(SQRT_2_OVER_PI);
-            FloatVector act = VectorMath.tanh(inner).add(1f).mul(g).mul(0.5f);
-            act.mul(FloatVector.fromByteBuffer(S, lb, l0 + j * 4, LE)).intoByteBuffer(ob, o0 + j * 4, LE);
-        }
-        for (; j < n; j++) {
-            float g = gb.getFloat(g0 + j * 4);
-            float inner = (g * g * g * 0.044715f + g) * SQRT_2_OVER_PI;
-            float act = (VectorMath.tanh(inner) + 1f) * g * 0.5f;
-            ob.putFloat(o0 + j * 4, act * lb.getFloat(l0 + j * 4));
-        }
+        parallel(n, W, 1, (lo, hi) -> {
+            int j = lo;
+            for (; j <= hi - W; j += W) {
+                FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
+                FloatVector inner = g.mul(g).mul(g).mul(0.044715f).add(g).mul(SQRT_2_OVER_PI);
+                FloatVector act = VectorMath.tanh(inner).add(1f).mul(g).mul(0.5f);
+                act.mul(FloatVector.fromByteBuffer(S, lb, l0 + j * 4, LE)).intoByteBuffer(ob, o0 + j * 4, LE);
+            }
+            for (; j < hi; j++) {
+                float g = gb.getFloat(g0 + j * 4);
+                float inner = (g * g * g * 0.044715f + g) * SQRT_2_OVER_PI;
+                float act = (VectorMath.tanh(inner) + 1f) * g * 0.5f;
+                ob.putFloat(o0 + j * 4, act * lb.getFloat(l0 + j * 4));
+            }
+        });
     }
 
     @Override
@@ -363,34 +407,36 @@ public final class VectorKernels implements Kernels {
         int dg0 = HostMemory.base(dGate);
         int dl0 = HostMemory.base(dLinear);
         int n = (int) gate.length();
-        int j = 0;
-        for (; j <= n - W; j += W) {
-            FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
-            FloatVector g2 = g.mul(g);
-            FloatVector t = VectorMath.tanh(g2.mul(0.044715f).add(1f).mul(g).mul(SQRT_2_OVER_PI));
-            FloatVector onePlusT = t.add(1f);
-            FloatVector act = onePlusT.mul(g).mul(0.5f);
-            // gelu'(g) = ½(1 + t) + ½·g·(1 − t²)·√(2/π)·(1 + 3·0.044715·g²)
-            FloatVector du = g2.mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
-            FloatVector deriv = t.mul(t).neg().add(1f).mul(g).mul(du).mul(0.5f).add(onePlusT.mul(0.5f));
-            FloatVector dout = FloatVector.fromByteBuffer(S, ob, o0 + j * 4, LE);
-            dout.mul(FloatVector.fromByteBuffer(S, lb, l0 + j * 4, LE)).mul(deriv).intoByteBuffer(dgb, dg0 + j * 4, LE);
-            dout.mul(act).intoByteBuffer(dlb, dl0 + j * 4, LE);
-        }
-        for (; j < n; j++) {
-            float g = gb.getFloat(g0 + j * 4);
-            float t = VectorMath.tanh((g * g * 0.044715f + 1f) * g * SQRT_2_OVER_PI);
-            float act = (t + 1f) * g * 0.5f;
-            float du = (g * g * 3 * 0.044715f + 1f) * SQRT_2_OVER_PI;
-            float deriv = (1f - t * t) * g * du * 0.5f + (1f + t) * 0.5f;
-            float dout = ob.getFloat(o0 + j * 4);
-            dgb.putFloat(dg0 + j * 4, dout * lb.getFloat(l0 + j * 4) * deriv);
-            dlb.putFloat(dl0 + j * 4, dout * act);
-        }
+        parallel(n, W, 1, (lo, hi) -> {
+            int j = lo;
+            for (; j <= hi - W; j += W) {
+                FloatVector g = FloatVector.fromByteBuffer(S, gb, g0 + j * 4, LE);
+                FloatVector g2 = g.mul(g);
+                FloatVector t = VectorMath.tanh(g2.mul(0.044715f).add(1f).mul(g).mul(SQRT_2_OVER_PI));
+                FloatVector onePlusT = t.add(1f);
+                FloatVector act = onePlusT.mul(g).mul(0.5f);
+                // gelu'(g) = ½(1 + t) + ½·g·(1 − t²)·√(2/π)·(1 + 3·0.044715·g²)
+                FloatVector du = g2.mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
+                FloatVector deriv = t.mul(t).neg().add(1f).mul(g).mul(du).mul(0.5f).add(onePlusT.mul(0.5f));
+                FloatVector dout = FloatVector.fromByteBuffer(S, ob, o0 + j * 4, LE);
+                dout.mul(FloatVector.fromByteBuffer(S, lb, l0 + j * 4, LE)).mul(deriv).intoByteBuffer(dgb, dg0 + j * 4, LE);
+                dout.mul(act).intoByteBuffer(dlb, dl0 + j * 4, LE);
+            }
+            for (; j < hi; j++) {
+                float g = gb.getFloat(g0 + j * 4);
+                float t = VectorMath.tanh((g * g * 0.044715f + 1f) * g * SQRT_2_OVER_PI);
+                float act = (t + 1f) * g * 0.5f;
+                float du = (g * g * 3 * 0.044715f + 1f) * SQRT_2_OVER_PI;
+                float deriv = (1f - t * t) * g * du * 0.5f + (1f + t) * 0.5f;
+                float dout = ob.getFloat(o0 + j * 4);
+                dgb.putFloat(dg0 + j * 4, dout * lb.getFloat(l0 + j * 4) * deriv);
+                dlb.putFloat(dl0 + j * 4, dout * act);
+            }
+        });
     }
 
     @Override
-    public void splitHeads(INDArray src, INDArray dst, int batch, int pos) {
+    public void splitHeads(INDArray src, int col, INDArray dst, int batch, int pos) {
         int rows = (int) src.size(0);
         int len = rows / batch;
         int heads = (int) (dst.size(0) / batch);
@@ -400,10 +446,10 @@ public final class VectorKernels implements Kernels {
         ByteBuffer db = HostMemory.bytes(dst);
         int s0 = HostMemory.base(src);
         int d0 = HostMemory.base(dst);
-        int inner = heads * k;
+        int width = (int) src.size(1);
         for (int b = 0; b < batch; b++) {
             for (int l = 0; l < len; l++) {
-                int from = s0 + ((b * len + l) * inner) * 4;
+                int from = s0 + ((b * len + l) * width + col) * 4;
                 for (int h = 0; h < heads; h++) {
                     int to = d0 + (((b * heads + h) * ld + pos + l) * k) * 4;
                     db.put(to, sb, from + h * k * 4, k * 4);
@@ -413,7 +459,7 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void mergeHeads(INDArray src, INDArray dst, int batch) {
+    public void mergeHeads(INDArray src, INDArray dst, int col, int batch) {
         int heads = (int) (src.size(0) / batch);
         int len = (int) src.size(1);
         int k = (int) src.size(2);
@@ -421,10 +467,10 @@ public final class VectorKernels implements Kernels {
         ByteBuffer db = HostMemory.bytes(dst);
         int s0 = HostMemory.base(src);
         int d0 = HostMemory.base(dst);
-        int inner = heads * k;
+        int width = (int) dst.size(1);
         for (int b = 0; b < batch; b++) {
             for (int l = 0; l < len; l++) {
-                int to = d0 + ((b * len + l) * inner) * 4;
+                int to = d0 + ((b * len + l) * width + col) * 4;
                 for (int h = 0; h < heads; h++) {
                     int from = s0 + (((b * heads + h) * len + l) * k) * 4;
                     db.put(to + h * k * 4, sb, from, k * 4);

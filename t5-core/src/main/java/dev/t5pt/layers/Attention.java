@@ -6,17 +6,35 @@ import dev.t5pt.model.Activations;
 import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * T5 multi-head attention (self or cross), no 1/√d_kv scaling: probs = softmax(Q·Kᵀ + bias + mask),
- * out = merge(probs·V)·Oᵀ. Heads are laid out [B·H, L, K] so each product is one rank-3 matmul.
+ * out = merge(probs·V)·Oᵀ. The q, k and v weights are stacked into one [3I, D] matrix so that
+ * self-attention projects Q, K and V with one GEMM (and its backward needs one), cross-attention K and V
+ * with one; {@code q}, {@code k}, {@code v} and {@code kv} are row views of it. Heads are laid out [B·H, L, K]
+ * so each product is one batched matmul.
  * Legend: B batch, H heads, K d_kv, I = H·K, D d_model, Lq/Lk query/key lengths.
  */
-public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int dKv) {
+public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, Linear kv /* [2I, D] */,
+                        Linear o /* [D, I] */, int heads, int dKv) {
 
     /** What backward reads: the heads of Q, K, V, the probabilities (before dropout) and their dropout. */
     public record Saved(INDArray qh /* [B·H, Lq, K] */, INDArray kh /* [B·H, Lk, K] */,
                         INDArray vh /* [B·H, Lk, K] */, INDArray probs /* [B·H, Lq, Lk] */, Dropout probsDropout) {
+    }
+
+    /** Stacks HF's q, k, v weights ([I, D] each) into the fused projection; o: [D, I]. */
+    public static Attention of(INDArray q, INDArray k, INDArray v, INDArray o, int heads, int dKv) {
+        int inner = heads * dKv;
+        INDArray fused = Nd4j.concat(0, q, k, v); // [3I, D], c-order: q rows, then k, then v
+        return new Attention(new Linear(fused), new Linear(rows(fused, 0, inner)), new Linear(rows(fused, inner, 2 * inner)),
+                new Linear(rows(fused, 2 * inner, 3 * inner)), new Linear(rows(fused, inner, 3 * inner)), new Linear(o),
+                heads, dKv);
+    }
+
+    private static INDArray rows(INDArray a, int from, int to) {
+        return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
     public int inner() {
@@ -24,35 +42,68 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
     }
 
     /**
-     * Full attention: queries from x [B·Lq, D], keys and values from kv [B·Lk, D] (kv == x for
-     * self-attention); out [B·Lq, D]. bias [H, Lq, Lk] or null. Buffers are taken from act under scope.
+     * Full attention: queries from x [B·Lq, D], keys and values from kv [B·Lk, D] (the same array for
+     * self-attention, which then takes one fused projection); out [B·Lq, D]. bias [H, Lq, Lk] or null.
+     * Buffers are taken from act under scope.
      */
-    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray kv, int batch, int lq,
+    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray kvIn, int batch, int lq,
                          int lk, INDArray bias, AttentionMask mask, Dropout probsDropout, INDArray out) {
+        INDArray qh = act.get(scope + ".qh", (long) batch * heads, lq, dKv);
         INDArray kh = act.get(scope + ".kh", (long) batch * heads, lk, dKv);
         INDArray vh = act.get(scope + ".vh", (long) batch * heads, lk, dKv);
-        projectHeads(kr, act, scope, k, kv, batch, kh, 0);
-        projectHeads(kr, act, scope, v, kv, batch, vh, 0);
-        return forwardWithKv(kr, act, scope, x, kh, vh, batch, lq, bias, mask, probsDropout, out);
+        if (x == kvIn) {
+            INDArray flat = act.get(Scratch.PROJ_QKV, x.size(0), 3L * inner());
+            qkv.forward(kr, x, flat);                                // [B·L, 3I] = x·[Wq; Wk; Wv]ᵀ
+            kr.splitHeads(flat, 0, qh, batch, 0);
+            kr.splitHeads(flat, inner(), kh, batch, 0);
+            kr.splitHeads(flat, 2 * inner(), vh, batch, 0);
+        } else {
+            projectKv(kr, act, kvIn, batch, kh, vh, 0);
+            projectHeads(kr, act, q, x, batch, qh, 0);
+        }
+        return attend(kr, act, scope, qh, kh, vh, batch, bias, mask, probsDropout, out);
     }
 
     /**
-     * Attention over keys and values already in head layout (cross-attention's K/V computed once, or a
-     * KV cache): kh, vh [B·H, Lk, K].
+     * Attention over keys and values already in head layout (cross-attention's K/V computed once):
+     * kh, vh [B·H, Lk, K].
      */
     public Saved forwardWithKv(Kernels kr, Activations act, String scope, INDArray x, INDArray kh, INDArray vh,
                                int batch, int lq, INDArray bias, AttentionMask mask, Dropout probsDropout,
                                INDArray out) {
-        long lk = kh.size(1);
         INDArray qh = act.get(scope + ".qh", (long) batch * heads, lq, dKv);
-        projectHeads(kr, act, scope, q, x, batch, qh, 0);
-        INDArray probs = act.get(scope + ".probs", (long) batch * heads, lq, lk);
-        Nd4j.matmul(qh, kh, probs, false, true, false);          // scores = Q·Kᵀ: [B·H, Lq, Lk]
-        kr.softmax(probs, bias, mask, heads);                    // + bias + mask, softmax over keys
-        INDArray ctx = act.get(Scratch.CTX, (long) batch * heads, lq, dKv);
-        Nd4j.matmul(dropped(kr, act, probs, probsDropout), vh, ctx, false, false, false); // ctx = drop(probs)·V
-        INDArray merged = act.get(Scratch.MERGED, (long) batch * lq, inner());
-        kr.mergeHeads(ctx, merged, batch);                       // [B·Lq, I]
+        projectHeads(kr, act, q, x, batch, qh, 0);
+        return attend(kr, act, scope, qh, kh, vh, batch, bias, mask, probsDropout, out);
+    }
+
+    /**
+     * One decoding step of self-attention with a cache: x [B, D] is the new position t; its K and V go to row t
+     * of kCache, vCache [B·H, Tmax, K] (one fused projection for Q, K, V), then the query attends over the cache.
+     */
+    public Saved forwardStep(Kernels kr, Activations act, String scope, INDArray x, INDArray kCache, INDArray vCache,
+                             int batch, int t, INDArray bias, AttentionMask mask, INDArray out) {
+        INDArray qh = act.get(scope + ".qh", (long) batch * heads, 1, dKv);
+        INDArray flat = act.get(Scratch.PROJ_QKV, x.size(0), 3L * inner());
+        qkv.forward(kr, x, flat);                                    // [B, 3I]
+        kr.splitHeads(flat, 0, qh, batch, 0);
+        kr.splitHeads(flat, inner(), kCache, batch, t);
+        kr.splitHeads(flat, 2 * inner(), vCache, batch, t);
+        return attend(kr, act, scope, qh, kCache, vCache, batch, bias, mask, Dropout.NONE, out);
+    }
+
+    /** probs = softmax(Q·Kᵀ + bias + mask); out = merge(drop(probs)·V)·Oᵀ. */
+    private Saved attend(Kernels kr, Activations act, String scope, INDArray qh, INDArray kh, INDArray vh, int batch, INDArray bias,
+                         AttentionMask mask, Dropout probsDropout, INDArray out) {
+        long bh = qh.size(0);
+        long lq = qh.size(1);
+        long lk = kh.size(1);
+        INDArray probs = act.get(scope + ".probs", bh, lq, lk);
+        kr.batchedMatmul(qh, false, kh, true, probs);               // scores = Q·Kᵀ: [B·H, Lq, Lk]
+        kr.softmax(probs, bias, mask, heads);                       // + bias + mask, softmax over keys
+        INDArray ctx = act.get(Scratch.CTX, bh, lq, dKv);
+        kr.batchedMatmul(dropped(kr, act, probs, probsDropout), false, vh, false, ctx); // ctx = drop(probs)·V
+        INDArray merged = act.get(Scratch.MERGED, batch * lq, inner());
+        kr.mergeHeads(ctx, merged, 0, batch);                       // [B·Lq, I]
         o.forward(kr, merged, out);                                 // [B·Lq, D]
         return new Saved(qh, kh, vh, probs, probsDropout);
     }
@@ -71,7 +122,7 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
     /**
      * Inverts the attention from its saved state. dOut: [B·Lq, D]. Writes dxQ [B·Lq, D] (the query input's
      * gradient) and adds the key/value input's gradient to dxKv [B·Lk, D] — for self-attention pass the same
-     * array twice: the query part is written first, then K and V add to it.
+     * array twice: the fused projection then writes the whole input gradient with one GEMM.
      */
     public void backward(Kernels kr, Activations act, String scope, Saved s, INDArray dOut, int batch, INDArray dxQ,
                          INDArray dxKv) {
@@ -81,34 +132,48 @@ public record Attention(Linear q, Linear k, Linear v, Linear o, int heads, int d
         INDArray dMerged = act.get(scope + ".dmerged", dOut.size(0), inner());
         o.backward(dOut, dMerged, false);                          // out = merged·Oᵀ
         INDArray dCtx = act.get(scope + ".dctx", bh, lq, dKv);
-        kr.splitHeads(dMerged, dCtx, batch, 0);                    // merged = merge(ctx)
+        kr.splitHeads(dMerged, 0, dCtx, batch, 0);                 // merged = merge(ctx)
         INDArray dProbs = act.get(scope + ".dprobs", bh, lq, lk);
-        Nd4j.matmul(dCtx, s.vh(), dProbs, false, true, false);     // ctx = pd·V → dpd = dctx·Vᵀ
+        kr.batchedMatmul(dCtx, false, s.vh(), true, dProbs);       // ctx = pd·V → dpd = dctx·Vᵀ
         INDArray dVh = act.get(scope + ".dvh", bh, lk, dKv);
-        Nd4j.matmul(dropped(kr, act, s.probs(), s.probsDropout()), dCtx, dVh, true, false, false); // dV = pdᵀ·dctx
+        kr.batchedMatmul(dropped(kr, act, s.probs(), s.probsDropout()), true, dCtx, false, dVh); // dV = pdᵀ·dctx
         if (s.probsDropout().active()) {
             kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed()); // pd = drop(probs)
         }
         kr.softmaxBackward(s.probs(), dProbs);                     // probs = softmax(scores) → dscores
         INDArray dQh = act.get(scope + ".dqh", bh, lq, dKv);
-        Nd4j.matmul(dProbs, s.kh(), dQh, false, false, false);     // scores = Q·Kᵀ → dQ = dscores·K
+        kr.batchedMatmul(dProbs, false, s.kh(), false, dQh);       // scores = Q·Kᵀ → dQ = dscores·K
         INDArray dKh = act.get(scope + ".dkh", bh, lk, dKv);
-        Nd4j.matmul(dProbs, s.qh(), dKh, true, false, false);      //                dK = dscoresᵀ·Q
-        INDArray flatQ = act.get(scope + ".dflatq", dxQ.size(0), inner());
-        kr.mergeHeads(dQh, flatQ, batch);
-        q.backward(flatQ, dxQ, false);                             // Q = heads(x·Wqᵀ)
-        INDArray flatKv = act.get(scope + ".dflatkv", dxKv.size(0), inner());
-        kr.mergeHeads(dKh, flatKv, batch);
-        k.backward(flatKv, dxKv, true);                            // K = heads(kv·Wkᵀ)
-        kr.mergeHeads(dVh, flatKv, batch);
-        v.backward(flatKv, dxKv, true);                            // V = heads(kv·Wvᵀ)
+        kr.batchedMatmul(dProbs, true, s.qh(), false, dKh);        //                dK = dscoresᵀ·Q
+        if (dxQ == dxKv) {
+            INDArray flat = act.get(scope + ".dflatqkv", dxQ.size(0), 3L * inner());
+            kr.mergeHeads(dQh, flat, 0, batch);
+            kr.mergeHeads(dKh, flat, inner(), batch);
+            kr.mergeHeads(dVh, flat, 2 * inner(), batch);
+            qkv.backward(flat, dxQ, false);                        // [Q|K|V] = x·[Wq; Wk; Wv]ᵀ
+        } else {
+            INDArray flatQ = act.get(scope + ".dflatq", dxQ.size(0), inner());
+            kr.mergeHeads(dQh, flatQ, 0, batch);
+            q.backward(flatQ, dxQ, false);                         // Q = heads(x·Wqᵀ)
+            INDArray flatKv = act.get(scope + ".dflatkv", dxKv.size(0), 2L * inner());
+            kr.mergeHeads(dKh, flatKv, 0, batch);
+            kr.mergeHeads(dVh, flatKv, inner(), batch);
+            kv.backward(flatKv, dxKv, true);                       // [K|V] = heads(kv·[Wk; Wv]ᵀ)
+        }
+    }
+
+    /** kh, vh [B·H, Ld, K] rows pos.. = heads of kvIn·[Wk; Wv]ᵀ, one fused GEMM; kvIn: [B·L, D]. */
+    public void projectKv(Kernels kr, Activations act, INDArray kvIn, int batch, INDArray kh, INDArray vh, int pos) {
+        INDArray flat = act.get(Scratch.PROJ_KV, kvIn.size(0), 2L * inner());
+        kv.forward(kr, kvIn, flat);
+        kr.splitHeads(flat, 0, kh, batch, pos);
+        kr.splitHeads(flat, inner(), vh, batch, pos);
     }
 
     /** dst[:, pos:pos+L, :] = heads(x·Wᵀ); x: [B·L, D]; dst: [B·H, Ld, K]. */
-    public void projectHeads(Kernels kr, Activations act, String scope, Linear w, INDArray x, int batch,
-                             INDArray dst, int pos) {
+    private void projectHeads(Kernels kr, Activations act, Linear w, INDArray x, int batch, INDArray dst, int pos) {
         INDArray flat = act.get(Scratch.PROJ, x.size(0), inner());
         w.forward(kr, x, flat);
-        kr.splitHeads(flat, dst, batch, pos);
+        kr.splitHeads(flat, 0, dst, batch, pos);
     }
 }

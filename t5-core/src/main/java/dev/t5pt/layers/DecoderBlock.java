@@ -80,11 +80,8 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         INDArray n0 = act.get(Scratch.N0, n, d);
         layerNorm0.forward(kr, x, n0);
         INDArray a = act.get(Scratch.ATTN_OUT, n, d);
-        String s = scope + ".attn";
-        selfAttention.projectHeads(kr, act, s, selfAttention.k(), n0, batch, selfK, t);
-        selfAttention.projectHeads(kr, act, s, selfAttention.v(), n0, batch, selfV, t);
-        Attention.Saved self = selfAttention.forwardWithKv(kr, act, s, n0, selfK, selfV, batch, 1, selfBias,
-                new AttentionMask.Causal(t), Dropout.NONE, a);
+        Attention.Saved self = selfAttention.forwardStep(kr, act, scope + ".attn", n0, selfK, selfV, batch, t, selfBias,
+                new AttentionMask.Causal(t), a);
         INDArray mid = act.get(scope + ".mid", n, d);
         x.add(a, mid);
         INDArray n1 = act.get(Scratch.N1, n, d);
@@ -98,8 +95,7 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
     /** The cross-attention K and V of encoder output h [B·L, D] into kh, vh [B·H, L, K], once per generation. */
     public void crossKv(Kernels kr, Activations act, String scope, INDArray encoderHidden, int batch, INDArray kh,
                         INDArray vh) {
-        crossAttention.projectHeads(kr, act, scope + ".cross", crossAttention.k(), encoderHidden, batch, kh, 0);
-        crossAttention.projectHeads(kr, act, scope + ".cross", crossAttention.v(), encoderHidden, batch, vh, 0);
+        crossAttention.projectKv(kr, act, encoderHidden, batch, kh, vh, 0);
     }
 
     private Saved crossAndFf(Kernels kr, Activations act, String scope, INDArray x, Attention.Saved self, INDArray mid,

@@ -14,6 +14,8 @@ final class Scratch {
     static final String FF_OUT = "tmp.ffOut";
     static final String FF_HIDDEN = "tmp.ffHidden";
     static final String PROJ = "tmp.proj";
+    static final String PROJ_QKV = "tmp.projQkv";
+    static final String PROJ_KV = "tmp.projKv";
     static final String CTX = "tmp.ctx";
     static final String MERGED = "tmp.merged";
     static final String PROBS_DROPPED = "tmp.probsDropped";

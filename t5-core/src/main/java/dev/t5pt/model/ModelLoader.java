@@ -63,9 +63,8 @@ final class ModelLoader {
 
     private Attention attention(String p) throws IOException {
         int inner = c.innerDim();
-        return new Attention(linear(p + "q.weight", inner, c.dModel()), linear(p + "k.weight", inner, c.dModel()),
-                linear(p + "v.weight", inner, c.dModel()), linear(p + "o.weight", c.dModel(), inner),
-                c.numHeads(), c.dKv());
+        return Attention.of(w.get(p + "q.weight", inner, c.dModel()), w.get(p + "k.weight", inner, c.dModel()),
+                w.get(p + "v.weight", inner, c.dModel()), w.get(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
     }
 
     private FeedForward feedForward(String p) throws IOException {

@@ -112,15 +112,33 @@ class KernelTwinsTest {
         INDArray src = randn(batch * len, heads * k);
         INDArray a = Nd4j.create(DataType.FLOAT, batch * heads, 7, k);
         INDArray b = Nd4j.create(DataType.FLOAT, batch * heads, 7, k);
-        fast.splitHeads(src, a, batch, 2);
-        ref.splitHeads(src, b, batch, 2);
+        fast.splitHeads(src, 0, a, batch, 2);
+        ref.splitHeads(src, 0, b, batch, 2);
         assertEquals(b, a);
         INDArray heads3 = randn(batch * heads, len, k);
         INDArray ma = Nd4j.create(DataType.FLOAT, batch * len, heads * k);
         INDArray mb = Nd4j.create(DataType.FLOAT, batch * len, heads * k);
-        fast.mergeHeads(heads3, ma, batch);
-        ref.mergeHeads(heads3, mb, batch);
+        fast.mergeHeads(heads3, ma, 0, batch);
+        ref.mergeHeads(heads3, mb, 0, batch);
         assertEquals(mb, ma);
+        // a fused Q|K|V row layout: three head groups side by side, each split and merged at its column
+        INDArray fused = randn(batch * len, 3 * heads * k);
+        for (int g = 0; g < 3; g++) {
+            INDArray fa = Nd4j.create(DataType.FLOAT, batch * heads, len, k);
+            INDArray fb = Nd4j.create(DataType.FLOAT, batch * heads, len, k);
+            fast.splitHeads(fused, g * heads * k, fa, batch, 0);
+            ref.splitHeads(fused, g * heads * k, fb, batch, 0);
+            assertEquals(fb, fa);
+            INDArray back = Nd4j.create(DataType.FLOAT, batch * len, 3 * heads * k);
+            INDArray backRef = Nd4j.create(DataType.FLOAT, batch * len, 3 * heads * k);
+            fast.mergeHeads(fa, back, g * heads * k, batch);
+            ref.mergeHeads(fb, backRef, g * heads * k, batch);
+            assertEquals(backRef, back);
+            INDArray cols = fused.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(g * heads * k, (g + 1) * heads * k));
+            assertEquals(cols, back.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(g * heads * k, (g + 1) * heads * k)));
+        }
         INDArray table = randn(10, 6);
         int[] ids = {3, 0, 9, 3};
         INDArray ga = Nd4j.create(DataType.FLOAT, 6, 6);
@@ -248,6 +266,28 @@ class KernelTwinsTest {
             fast.matVec(x, w, a);
             ref.matVec(x, w, b);
             close(a, b, 1e-5);
+        }
+    }
+
+    @Test
+    void batchedMatmulAgreesWithNd4jInEveryTransposition() {
+        // odd sizes: row tails (M not a multiple of 4), column tails (N not a multiple of the vector width)
+        for (int[] d : new int[][]{{3, 7, 5, 9}, {16, 228, 64, 228}, {2, 1, 64, 13}, {5, 33, 17, 70}}) {
+            int n = d[0], m = d[1], k = d[2], cols = d[3];
+            for (boolean ta : new boolean[]{false, true}) {
+                for (boolean tb : new boolean[]{false, true}) {
+                    INDArray a = ta ? randn(n, k, m) : randn(n, m, k);
+                    INDArray b = tb ? randn(n, cols, k) : randn(n, k, cols);
+                    INDArray x = Nd4j.create(DataType.FLOAT, n, m, cols);
+                    INDArray y = Nd4j.create(DataType.FLOAT, n, m, cols);
+                    fast.batchedMatmul(a, ta, b, tb, x);
+                    ref.batchedMatmul(a, ta, b, tb, y);
+                    close(x, y, 1e-5);
+                    INDArray again = Nd4j.create(DataType.FLOAT, n, m, cols);
+                    fast.batchedMatmul(a, ta, b, tb, again);
+                    assertEquals(x, again, "bit-reproducible");
+                }
+            }
         }
     }
 }

@@ -92,8 +92,7 @@ class LayerGradientTest {
 
     Attention attention(int heads, int dKv, int d) {
         int inner = heads * dKv;
-        return new Attention(new Linear(randn(inner, d)), new Linear(randn(inner, d)), new Linear(randn(inner, d)),
-                new Linear(randn(d, inner)), heads, dKv);
+        return Attention.of(randn(inner, d), randn(inner, d), randn(inner, d), randn(d, inner), heads, dKv);
     }
 
     @Test
