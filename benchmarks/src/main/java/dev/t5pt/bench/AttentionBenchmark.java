@@ -113,6 +113,24 @@ public class AttentionBenchmark {
         return dK;
     }
 
+    /** The forward's matmul part alone (Q·Kᵀ and P·V), 4·B·H·Lq·Lk·d_kv flops. */
+    @Benchmark
+    public INDArray forwardMatmuls() {
+        k.batchedMatmul(q, false, kk, true, probs);
+        k.batchedMatmul(probs, false, v, false, ctx);
+        return ctx;
+    }
+
+    /** The backward's matmul part alone (dP, dV, dQ, dK), 8·B·H·Lq·Lk·d_kv flops. */
+    @Benchmark
+    public INDArray backwardMatmuls() {
+        k.batchedMatmul(dCtx, false, v, true, dProbs);
+        k.batchedMatmul(probs, true, dCtx, false, dV);
+        k.batchedMatmul(dProbs, false, kk, false, dQ);
+        k.batchedMatmul(dProbs, true, q, false, dK);
+        return dK;
+    }
+
     /** The reference GEMM rate: [1824, 512]·[2048, 512]ᵀ = 3.83 GFLOP. */
     @Benchmark
     public INDArray sgemm() {

@@ -54,88 +54,164 @@ final class BatchedMatmul {
     /** c = op(a)·op(b) for one [m, k]·[k, cols] product at the given byte offsets. */
     private static void one(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
                             ByteBuffer cb, int cAt, int m, int k, int cols) {
-        int pad = (cols + 2 * W - 1) / (2 * W) * (2 * W);
+        int vn = cols % (4 * W) == 0 ? 4 : 2;           // vectors per tile row: d_kv-wide outputs take 4
+        int pad = (cols + vn * W - 1) / (vn * W) * (vn * W);
         float[][] panels = PANELS.get();
         if (panels[0].length < k * pad) {
             panels[0] = new float[k * pad];
         }
-        if (panels[1].length < m * k) {
-            panels[1] = new float[m * k];
+        if (panels[1].length < Math.max(m * k, k * cols)) {
+            panels[1] = new float[Math.max(m * k, k * cols)];
         }
         if (panels[2].length < ROWS * pad) {
             panels[2] = new float[ROWS * pad];
         }
-        float[] bp = panels[0]; // [k, pad], op(b) row-major, zero columns past cols
-        float[] ap = panels[1]; // [m, k], op(a) row-major
+        float[] bp = panels[0]; // [k, pad]: op(b) row-major, zero columns past cols
+        float[] ap = panels[1]; // a as stored: [m, k], or [k, m] when transA
         float[] tile = panels[2];
-        for (int kk = 0; kk < k; kk++) {
-            int row = kk * pad;
-            for (int j = 0; j < cols; j++) {
-                bp[row + j] = bb.getFloat(bAt + 4 * (transB ? j * k + kk : kk * cols + j));
-            }
-            for (int j = cols; j < pad; j++) {
-                bp[row + j] = 0f;
-            }
-        }
-        for (int r = 0; r < m; r++) {
+        // bulk copies (memcpy speed) of b, then a, into the heap
+        bb.asFloatBuffer().get(bAt / 4, ap, 0, k * cols);
+        if (transB) {
             for (int kk = 0; kk < k; kk++) {
-                ap[r * k + kk] = ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk));
+                int row = kk * pad;
+                for (int j = 0; j < cols; j++) {
+                    bp[row + j] = ap[j * k + kk];
+                }
+                java.util.Arrays.fill(bp, row + cols, row + pad, 0f);
+            }
+        } else {
+            for (int kk = 0; kk < k; kk++) {
+                System.arraycopy(ap, kk * cols, bp, kk * pad, cols);
+                java.util.Arrays.fill(bp, kk * pad + cols, kk * pad + pad, 0f);
             }
         }
+        ab.asFloatBuffer().get(aAt / 4, ap, 0, m * k);
+        int rs = transA ? 1 : k;  // a(r, kk) = ap[r·rs + kk·ks]
+        int ks = transA ? m : 1;
         int r = 0;
-        for (; r + ROWS <= m; r += ROWS) {
-            for (int j = 0; j < pad; j += 2 * W) {
-                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-                int a0 = r * k;
-                for (int kk = 0; kk < k; kk++) {
-                    FloatVector b0 = FloatVector.fromArray(S, bp, kk * pad + j);
-                    FloatVector b1 = FloatVector.fromArray(S, bp, kk * pad + j + W);
-                    FloatVector x0 = FloatVector.broadcast(S, ap[a0 + kk]);
-                    FloatVector x1 = FloatVector.broadcast(S, ap[a0 + k + kk]);
-                    FloatVector x2 = FloatVector.broadcast(S, ap[a0 + 2 * k + kk]);
-                    FloatVector x3 = FloatVector.broadcast(S, ap[a0 + 3 * k + kk]);
-                    c00 = b0.fma(x0, c00);
-                    c01 = b1.fma(x0, c01);
-                    c10 = b0.fma(x1, c10);
-                    c11 = b1.fma(x1, c11);
-                    c20 = b0.fma(x2, c20);
-                    c21 = b1.fma(x2, c21);
-                    c30 = b0.fma(x3, c30);
-                    c31 = b1.fma(x3, c31);
+        if (vn == 4) {
+            for (; r + ROWS <= m; r += ROWS) {
+                for (int j = 0; j < pad; j += 4 * W) {
+                    tile4x4(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile);
                 }
-                store(cb, cAt, r, j, cols, c00, c01, tile);
-                store(cb, cAt, r + 1, j, cols, c10, c11, tile);
-                store(cb, cAt, r + 2, j, cols, c20, c21, tile);
-                store(cb, cAt, r + 3, j, cols, c30, c31, tile);
+            }
+        } else {
+            for (; r + ROWS <= m; r += ROWS) {
+                for (int j = 0; j < pad; j += 2 * W) {
+                    tile4x2(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile);
+                }
             }
         }
         for (; r < m; r++) {
-            for (int j = 0; j < pad; j += 2 * W) {
-                FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+            for (int j = 0; j < pad; j += W) {
+                FloatVector c0 = FloatVector.zero(S);
                 for (int kk = 0; kk < k; kk++) {
-                    FloatVector x = FloatVector.broadcast(S, ap[r * k + kk]);
-                    c0 = FloatVector.fromArray(S, bp, kk * pad + j).fma(x, c0);
-                    c1 = FloatVector.fromArray(S, bp, kk * pad + j + W).fma(x, c1);
+                    c0 = FloatVector.fromArray(S, bp, kk * pad + j).fma(FloatVector.broadcast(S, ap[r * rs + kk * ks]), c0);
                 }
-                store(cb, cAt, r, j, cols, c0, c1, tile);
+                store(cb, cAt, r, j, cols, c0, tile);
             }
         }
     }
 
-    /** Writes columns [j, j + 2W) of row r, the part inside cols. */
-    private static void store(ByteBuffer cb, int cAt, int r, int j, int cols, FloatVector v0, FloatVector v1,
-                              float[] tile) {
-        int at = cAt + 4 * (r * cols + j);
-        if (j + 2 * W <= cols) {
-            v0.intoByteBuffer(cb, at, LE);
-            v1.intoByteBuffer(cb, at + 4 * W, LE);
+    /** Rows r..r+3, columns j..j+2W: 8 accumulators, broadcast-FMA along k. */
+    private static void tile4x2(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, ByteBuffer cb,
+                                int cAt, int r, int cols, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int kk = 0; kk < k; kk++) {
+            int bAt = kk * pad + j;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
+            int at = a0 + kk * ks;
+            FloatVector x0 = FloatVector.broadcast(S, ap[at]);
+            FloatVector x1 = FloatVector.broadcast(S, ap[at + rs]);
+            FloatVector x2 = FloatVector.broadcast(S, ap[at + 2 * rs]);
+            FloatVector x3 = FloatVector.broadcast(S, ap[at + 3 * rs]);
+            c00 = b0.fma(x0, c00);
+            c01 = b1.fma(x0, c01);
+            c10 = b0.fma(x1, c10);
+            c11 = b1.fma(x1, c11);
+            c20 = b0.fma(x2, c20);
+            c21 = b1.fma(x2, c21);
+            c30 = b0.fma(x3, c30);
+            c31 = b1.fma(x3, c31);
+        }
+        store(cb, cAt, r, j, cols, c00, tile);
+        store(cb, cAt, r, j + W, cols, c01, tile);
+        store(cb, cAt, r + 1, j, cols, c10, tile);
+        store(cb, cAt, r + 1, j + W, cols, c11, tile);
+        store(cb, cAt, r + 2, j, cols, c20, tile);
+        store(cb, cAt, r + 2, j + W, cols, c21, tile);
+        store(cb, cAt, r + 3, j, cols, c30, tile);
+        store(cb, cAt, r + 3, j + W, cols, c31, tile);
+    }
+
+    /** Rows r..r+3, columns j..j+4W: 16 accumulators (outputs d_kv wide). */
+    private static void tile4x4(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, ByteBuffer cb,
+                                int cAt, int r, int cols, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        for (int kk = 0; kk < k; kk++) {
+            int bAt = kk * pad + j;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bAt + 2 * W);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bAt + 3 * W);
+            int at = a0 + kk * ks;
+            FloatVector x = FloatVector.broadcast(S, ap[at]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            c02 = b2.fma(x, c02);
+            c03 = b3.fma(x, c03);
+            x = FloatVector.broadcast(S, ap[at + rs]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            c12 = b2.fma(x, c12);
+            c13 = b3.fma(x, c13);
+            x = FloatVector.broadcast(S, ap[at + 2 * rs]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            c22 = b2.fma(x, c22);
+            c23 = b3.fma(x, c23);
+            x = FloatVector.broadcast(S, ap[at + 3 * rs]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            c32 = b2.fma(x, c32);
+            c33 = b3.fma(x, c33);
+        }
+        store(cb, cAt, r, j, cols, c00, tile);
+        store(cb, cAt, r, j + W, cols, c01, tile);
+        store(cb, cAt, r, j + 2 * W, cols, c02, tile);
+        store(cb, cAt, r, j + 3 * W, cols, c03, tile);
+        store(cb, cAt, r + 1, j, cols, c10, tile);
+        store(cb, cAt, r + 1, j + W, cols, c11, tile);
+        store(cb, cAt, r + 1, j + 2 * W, cols, c12, tile);
+        store(cb, cAt, r + 1, j + 3 * W, cols, c13, tile);
+        store(cb, cAt, r + 2, j, cols, c20, tile);
+        store(cb, cAt, r + 2, j + W, cols, c21, tile);
+        store(cb, cAt, r + 2, j + 2 * W, cols, c22, tile);
+        store(cb, cAt, r + 2, j + 3 * W, cols, c23, tile);
+        store(cb, cAt, r + 3, j, cols, c30, tile);
+        store(cb, cAt, r + 3, j + W, cols, c31, tile);
+        store(cb, cAt, r + 3, j + 2 * W, cols, c32, tile);
+        store(cb, cAt, r + 3, j + 3 * W, cols, c33, tile);
+    }
+
+    /** Writes columns [j, j + W) of row r, the part inside cols. */
+    private static void store(ByteBuffer cb, int cAt, int r, int j, int cols, FloatVector v, float[] tile) {
+        if (j >= cols) {
             return;
         }
-        v0.intoArray(tile, 0);
-        v1.intoArray(tile, W);
+        int at = cAt + 4 * (r * cols + j);
+        if (j + W <= cols) {
+            v.intoByteBuffer(cb, at, LE);
+            return;
+        }
+        v.intoArray(tile, 0);
         for (int t = 0; t < cols - j; t++) {
             cb.putFloat(at + 4 * t, tile[t]);
         }
