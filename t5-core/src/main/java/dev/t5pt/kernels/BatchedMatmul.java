@@ -6,7 +6,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.stream.IntStream;
 
 /**
  * The attention's products, c[i] = op(a[i])·op(b[i]) for every i of a batch of small matrices (one per batch
@@ -47,7 +46,7 @@ final class BatchedMatmul {
         int a0 = HostMemory.base(a);
         int b0 = HostMemory.base(b);
         int c0 = HostMemory.base(c);
-        IntStream.range(0, n).parallel().forEach(i -> one(ab, a0 + i * m * k * 4, transA, bb, b0 + i * k * cols * 4,
+        KernelTeam.run(n, i -> one(ab, a0 + i * m * k * 4, transA, bb, b0 + i * k * cols * 4,
                 transB, cb, c0 + i * m * cols * 4, m, k, cols));
     }
 

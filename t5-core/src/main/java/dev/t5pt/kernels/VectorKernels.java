@@ -50,7 +50,7 @@ public final class VectorKernels implements Kernels {
         int w0 = HostMemory.base(w);
         int y0 = HostMemory.base(y);
         int chunks = Math.min(PARALLELISM * 4, Math.max(1, out / 64));
-        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+        KernelTeam.run(chunks, c -> {
             int from = (int) ((long) out * c / chunks);
             int to = (int) ((long) out * (c + 1) / chunks);
             for (int o = from; o < to; o++) {
@@ -84,7 +84,7 @@ public final class VectorKernels implements Kernels {
             return;
         }
         int units = n / align;
-        java.util.stream.IntStream.range(0, parts).parallel().forEach(p -> body.run(
+        KernelTeam.run(parts, p -> body.run(
                 (int) ((long) units * p / parts) * align,
                 p == parts - 1 ? n : (int) ((long) units * (p + 1) / parts) * align));
     }
