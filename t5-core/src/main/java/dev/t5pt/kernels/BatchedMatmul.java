@@ -20,6 +20,8 @@ final class BatchedMatmul {
     private static final int W = S.length();
     private static final ByteOrder LE = ByteOrder.nativeOrder();
     private static final int ROWS = 4;
+    /** Products smaller than this (decoding) run on the calling thread: a hand-off would cost more. */
+    private static final long SERIAL_MAX_FMAS = 1 << 19;
 
     /** Per-thread packing panels, grown as needed. */
     private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[3][0]);
@@ -46,13 +48,24 @@ final class BatchedMatmul {
         int a0 = HostMemory.base(a);
         int b0 = HostMemory.base(b);
         int c0 = HostMemory.base(c);
-        KernelTeam.run(n, i -> one(ab, a0 + i * m * k * 4, transA, bb, b0 + i * k * cols * 4,
-                transB, cb, c0 + i * m * cols * 4, m, k, cols));
+        java.util.function.IntConsumer product = i -> one(ab, a0 + i * m * k * 4, transA, bb, b0 + i * k * cols * 4,
+                transB, cb, c0 + i * m * cols * 4, m, k, cols);
+        if ((long) n * m * k * cols < SERIAL_MAX_FMAS) {
+            for (int i = 0; i < n; i++) {
+                product.accept(i);
+            }
+        } else {
+            KernelTeam.run(n, product);
+        }
     }
 
     /** c = op(a)·op(b) for one [m, k]·[k, cols] product at the given byte offsets. */
     private static void one(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
                             ByteBuffer cb, int cAt, int m, int k, int cols) {
+        if (m < ROWS) {
+            fewRows(ab, aAt, transA, bb, bAt, transB, cb, cAt, m, k, cols);
+            return;
+        }
         int vn = cols % (4 * W) == 0 ? 4 : 2;           // vectors per tile row: d_kv-wide outputs take 4
         int pad = (cols + vn * W - 1) / (vn * W) * (vn * W);
         float[][] panels = PANELS.get();
@@ -108,6 +121,52 @@ final class BatchedMatmul {
                     c0 = FloatVector.fromArray(S, bp, kk * pad + j).fma(FloatVector.broadcast(S, ap[r * rs + kk * ks]), c0);
                 }
                 store(cb, cAt, r, j, cols, c0, tile);
+            }
+        }
+    }
+
+    /**
+     * A product with fewer rows than a tile (decoding: one query per head) straight from the buffers, without
+     * packing: rows of c as sums of rows of b, or, for a transposed b, as dot products with its rows.
+     */
+    private static void fewRows(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
+                                ByteBuffer cb, int cAt, int m, int k, int cols) {
+        for (int r = 0; r < m; r++) {
+            int cRow = cAt + 4 * r * cols;
+            if (transB) {
+                for (int j = 0; j < cols; j++) {
+                    int bRow = bAt + 4 * j * k;
+                    FloatVector acc = FloatVector.zero(S);
+                    int kk = 0;
+                    if (!transA) {
+                        for (; kk <= k - W; kk += W) {
+                            acc = FloatVector.fromByteBuffer(S, ab, aAt + 4 * (r * k + kk), LE)
+                                    .fma(FloatVector.fromByteBuffer(S, bb, bRow + 4 * kk, LE), acc);
+                        }
+                    }
+                    float sum = VectorMath.sum(acc);
+                    for (; kk < k; kk++) {
+                        sum += ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk)) * bb.getFloat(bRow + 4 * kk);
+                    }
+                    cb.putFloat(cRow + 4 * j, sum);
+                }
+            } else {
+                int j = 0;
+                for (; j <= cols - W; j += W) {
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int kk = 0; kk < k; kk++) {
+                        float x = ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk));
+                        acc = FloatVector.fromByteBuffer(S, bb, bAt + 4 * (kk * cols + j), LE).fma(FloatVector.broadcast(S, x), acc);
+                    }
+                    acc.intoByteBuffer(cb, cRow + 4 * j, LE);
+                }
+                for (; j < cols; j++) {
+                    float sum = 0f;
+                    for (int kk = 0; kk < k; kk++) {
+                        sum += ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk)) * bb.getFloat(bAt + 4 * (kk * cols + j));
+                    }
+                    cb.putFloat(cRow + 4 * j, sum);
+                }
             }
         }
     }
