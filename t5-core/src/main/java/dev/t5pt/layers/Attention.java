@@ -129,33 +129,33 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         long bh = s.probs().size(0);
         long lq = s.probs().size(1);
         long lk = s.probs().size(2);
-        INDArray dMerged = act.get(scope + ".dmerged", dOut.size(0), inner());
+        INDArray dMerged = act.get(Scratch.GRAD_MERGED, dOut.size(0), inner());
         o.backward(dOut, dMerged, false);                          // out = merged·Oᵀ
-        INDArray dCtx = act.get(scope + ".dctx", bh, lq, dKv);
+        INDArray dCtx = act.get(Scratch.GRAD_CTX, bh, lq, dKv);
         kr.splitHeads(dMerged, 0, dCtx, batch, 0);                 // merged = merge(ctx)
-        INDArray dProbs = act.get(scope + ".dprobs", bh, lq, lk);
+        INDArray dProbs = act.get(Scratch.GRAD_PROBS, bh, lq, lk);
         kr.batchedMatmul(dCtx, false, s.vh(), true, dProbs);       // ctx = pd·V → dpd = dctx·Vᵀ
-        INDArray dVh = act.get(scope + ".dvh", bh, lk, dKv);
+        INDArray dVh = act.get(Scratch.GRAD_VH, bh, lk, dKv);
         kr.batchedMatmul(dropped(kr, act, s.probs(), s.probsDropout()), true, dCtx, false, dVh); // dV = pdᵀ·dctx
         if (s.probsDropout().active()) {
             kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed()); // pd = drop(probs)
         }
         kr.softmaxBackward(s.probs(), dProbs);                     // probs = softmax(scores) → dscores
-        INDArray dQh = act.get(scope + ".dqh", bh, lq, dKv);
+        INDArray dQh = act.get(Scratch.GRAD_QH, bh, lq, dKv);
         kr.batchedMatmul(dProbs, false, s.kh(), false, dQh);       // scores = Q·Kᵀ → dQ = dscores·K
-        INDArray dKh = act.get(scope + ".dkh", bh, lk, dKv);
+        INDArray dKh = act.get(Scratch.GRAD_KH, bh, lk, dKv);
         kr.batchedMatmul(dProbs, true, s.qh(), false, dKh);        //                dK = dscoresᵀ·Q
         if (dxQ == dxKv) {
-            INDArray flat = act.get(scope + ".dflatqkv", dxQ.size(0), 3L * inner());
+            INDArray flat = act.get(Scratch.GRAD_FLAT_QKV, dxQ.size(0), 3L * inner());
             kr.mergeHeads(dQh, flat, 0, batch);
             kr.mergeHeads(dKh, flat, inner(), batch);
             kr.mergeHeads(dVh, flat, 2 * inner(), batch);
             qkv.backward(flat, dxQ, false);                        // [Q|K|V] = x·[Wq; Wk; Wv]ᵀ
         } else {
-            INDArray flatQ = act.get(scope + ".dflatq", dxQ.size(0), inner());
+            INDArray flatQ = act.get(Scratch.GRAD_FLAT_Q, dxQ.size(0), inner());
             kr.mergeHeads(dQh, flatQ, 0, batch);
             q.backward(flatQ, dxQ, false);                         // Q = heads(x·Wqᵀ)
-            INDArray flatKv = act.get(scope + ".dflatkv", dxKv.size(0), 2L * inner());
+            INDArray flatKv = act.get(Scratch.GRAD_FLAT_KV, dxKv.size(0), 2L * inner());
             kr.mergeHeads(dKh, flatKv, 0, batch);
             kr.mergeHeads(dVh, flatKv, inner(), batch);
             kv.backward(flatKv, dxKv, true);                       // [K|V] = heads(kv·[Wk; Wv]ᵀ)

@@ -56,7 +56,7 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
                          INDArray dEncoderHidden) {
         long n = dOut.size(0);
         long d = dOut.size(1);
-        INDArray dn = act.get(scope + ".dn", n, d);
+        INDArray dn = act.get(Scratch.GRAD_NORMED, n, d);
         BlockDropout dr = s.dropout();
         layerFF.backward(kr, act, scope, s.ff(), dr.ffHidden(), dr.ffOut(), dOut); // dOut is now dcross
         INDArray dBranch = BlockDropout.branchGradient(kr, act, dr.crossOut(), dOut);

@@ -44,7 +44,7 @@ public record EncoderBlock(RmsNorm layerNorm0, Attention selfAttention, LayerFF 
     public void backward(Kernels kr, Activations act, String scope, Saved s, INDArray dOut, int batch) {
         long n = dOut.size(0);
         long d = dOut.size(1);
-        INDArray dn = act.get(scope + ".dn", n, d);
+        INDArray dn = act.get(Scratch.GRAD_NORMED, n, d);
         layerFF.backward(kr, act, scope, s.ff(), s.dropout().ffHidden(), s.dropout().ffOut(), dOut); // dOut is now dmid
         INDArray dBranch = BlockDropout.branchGradient(kr, act, s.dropout().selfOut(), dOut);
         selfAttention.backward(kr, act, scope + ".attn", s.attention(), dBranch, batch, dn, dn); // mid = x + drop(Attn(ln₀(x)))

@@ -39,7 +39,7 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         @Override
         public void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy,
                              INDArray dx) {
-            INDArray dh = act.get(scope + ".dh", dy.size(0), wi.out()); // [N, F]
+            INDArray dh = act.get(Scratch.GRAD_HIDDEN, dy.size(0), wi.out()); // [N, F]
             wo.backward(dy, dh, false);        // y = drop(h)·woᵀ
             drop(kr, hidden, dh);
             kr.reluBackward(saved.first(), dh); // h = relu(x·wiᵀ)
@@ -67,9 +67,9 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         public void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy,
                              INDArray dx) {
             long n = dy.size(0);
-            INDArray dh = act.get(scope + ".dh", n, wi0.out());       // [N, F]
-            INDArray dGate = act.get(scope + ".dgate", n, wi0.out()); // [N, F]
-            INDArray dLin = act.get(scope + ".dlin", n, wi1.out());   // [N, F]
+            INDArray dh = act.get(Scratch.GRAD_HIDDEN, n, wi0.out());       // [N, F]
+            INDArray dGate = act.get(Scratch.GRAD_GATE, n, wi0.out()); // [N, F]
+            INDArray dLin = act.get(Scratch.GRAD_LINEAR, n, wi1.out());   // [N, F]
             wo.backward(dy, dh, false);                                 // y = drop(h)·woᵀ
             drop(kr, hidden, dh);
             kr.geluGateBackward(saved.first(), saved.second(), dh, dGate, dLin); // h = gelu(gate) ⊙ lin

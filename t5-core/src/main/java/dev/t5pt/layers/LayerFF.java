@@ -32,7 +32,7 @@ public record LayerFF(RmsNorm layerNorm, FeedForward ff) {
     /** Turns dOut [N, D] into the gradient of x, in place (the residual carries dOut on unchanged). */
     public void backward(Kernels kr, Activations act, String scope, Saved s, Dropout hidden, Dropout output,
                          INDArray dOut) {
-        INDArray dn = act.get(scope + ".dn", dOut.size(0), dOut.size(1));
+        INDArray dn = act.get(Scratch.GRAD_NORMED, dOut.size(0), dOut.size(1));
         INDArray dBranch = BlockDropout.branchGradient(kr, act, output, dOut);
         ff.backward(kr, act, scope + ".ff", s.ff(), hidden, dBranch, dn); // out = x + drop(FFN(ln(x)))
         layerNorm.backward(kr, s.x(), dn, dOut, true);

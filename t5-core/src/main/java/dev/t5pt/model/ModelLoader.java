@@ -63,8 +63,15 @@ final class ModelLoader {
 
     private Attention attention(String p) throws IOException {
         int inner = c.innerDim();
-        return Attention.of(w.get(p + "q.weight", inner, c.dModel()), w.get(p + "k.weight", inner, c.dModel()),
-                w.get(p + "v.weight", inner, c.dModel()), w.get(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
+        INDArray q = w.get(p + "q.weight", inner, c.dModel());
+        INDArray k = w.get(p + "k.weight", inner, c.dModel());
+        INDArray v = w.get(p + "v.weight", inner, c.dModel());
+        Attention a = Attention.of(q, k, v, w.get(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
+        // the stacked copy is all that is kept: free the loaded parts now rather than whenever the GC runs
+        q.close();
+        k.close();
+        v.close();
+        return a;
     }
 
     private FeedForward feedForward(String p) throws IOException {
