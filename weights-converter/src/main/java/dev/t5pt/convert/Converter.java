@@ -76,6 +76,9 @@ public final class Converter {
             String[] configSource = new String[1];
             T5Config config = config(o, ck, plan, configSource);
             Map<String, Planned> outputs = select(ck, config, plan, o.dtype(), folded, skipped);
+            if (ck instanceof TfCheckpoint tf) {
+                tf.requireShards(outputs.values().stream().map(Planned::src).toList()); // before any writing
+            }
             List<List<Planned>> shards = shard(outputs, o.maxShardBytes());
             Path tmp = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".tmp-");
             try {

@@ -216,6 +216,17 @@ public final class TfCheckpoint implements Checkpoint {
         return Files.isRegularFile(shardFile(shard));
     }
 
+    /** Fails, naming the first missing data shard, unless every shard holding one of {@code needed} exists. */
+    void requireShards(java.util.Collection<SourceTensor> needed) throws ConvertException {
+        for (SourceTensor t : needed) {
+            Entry e = entries.get(t.name());
+            if (!shardPresent(e.shard)) {
+                throw new ConvertException(shardFile(e.shard) + ": missing; " + prefix.getFileName() + ".index stores '"
+                        + t.name() + "' in shard " + e.shard + " of " + numShards);
+            }
+        }
+    }
+
     Entry entry(SourceTensor t) {
         return entries.get(t.name());
     }
