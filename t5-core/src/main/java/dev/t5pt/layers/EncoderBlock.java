@@ -3,7 +3,6 @@ package dev.t5pt.layers;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
-import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
