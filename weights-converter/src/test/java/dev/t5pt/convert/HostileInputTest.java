@@ -174,4 +174,15 @@ class HostileInputTest {
         String m = refuse(src.resolve("model.ckpt-1"), "missing");
         assertTrue(m.contains("not a T5 checkpoint"), m);
     }
+
+    @Test
+    void tensorflowShardShorterThanItsIndexSays() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("in"));
+        Path prefix = dir.resolve("model.ckpt-7");
+        MeshTfRoundTripTest.writeMeshTf(Fixtures.model("tiny-v1_0"), prefix, false);
+        Path shard = dir.resolve("model.ckpt-7.data-00000-of-00001");
+        byte[] data = Files.readAllBytes(shard);
+        Files.write(shard, java.util.Arrays.copyOf(data, data.length / 2)); // the tail holds skipped slots: cut into weights
+        refuse(prefix, "(truncated?)");
+    }
 }
