@@ -1,0 +1,126 @@
+package dev.t5pt.bench;
+
+import dev.t5pt.config.T5Config;
+import dev.t5pt.generate.Greedy;
+import dev.t5pt.io.RandomWeights;
+import dev.t5pt.kernels.Kernels;
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.Batch;
+import dev.t5pt.model.T5Model;
+import dev.t5pt.perf.Workloads;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+
+/**
+ * Where a workload's time goes: every {@link Kernels} call is timed through a proxy (per method, batched
+ * products per shape), the rest of the wall time is ND4J (the dense GEMMs and the few element-wise ops), and the
+ * dense GEMM shapes of the step are timed alone for their GFLOP/s.
+ * Usage: {@code OMP_WAIT_POLICY=PASSIVE java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
+ * dev.t5pt.bench.KernelProfile step|decode [t5-small|t5-base-lm-adapt]}
+ */
+public final class KernelProfile {
+    private KernelProfile() {
+    }
+
+    public static void main(String[] args) {
+        String workload = args.length > 0 ? args[0] : "step";
+        T5Config cfg = Workloads.shape(args.length > 1 ? args[1] : "t5-small");
+        Kernels real = Kernels.forBackend();
+        Map<String, long[]> stats = new TreeMap<>();
+        Kernels timed = (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[]{Kernels.class},
+                (p, m, a) -> {
+                    long t0 = System.nanoTime();
+                    Object r;
+                    try {
+                        r = m.invoke(real, a);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    String key = m.getName();
+                    if (key.equals("batchedMatmul")) {
+                        key += " " + java.util.Arrays.toString(((INDArray) a[0]).shape()) + (((Boolean) a[1]) ? "ᵀ" : "")
+                                + "·" + java.util.Arrays.toString(((INDArray) a[2]).shape()) + (((Boolean) a[3]) ? "ᵀ" : "");
+                    } else if (key.equals("matVec")) {
+                        key += " out=" + ((INDArray) a[1]).size(0);
+                    }
+                    long dt = System.nanoTime() - t0;
+                    synchronized (stats) {
+                        long[] s = stats.computeIfAbsent(key, z -> new long[2]);
+                        s[0] += dt;
+                        s[1]++;
+                    }
+                    return r;
+                });
+        T5Model model;
+        try {
+            model = T5Model.build(cfg, new RandomWeights(1), timed);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Activations act = new Activations();
+        Random rnd = new Random(1);
+        boolean step = workload.equals("step");
+        Batch batch = Workloads.randomBatch(cfg, step ? Workloads.BATCH : 1, Workloads.INPUT_TOKENS,
+                Workloads.TARGET_TOKENS, rnd);
+        Nd4j.getRandom().setSeed(1);
+        INDArray prompt = Nd4j.rand(DataType.FLOAT, Workloads.PROMPT_LENGTH, cfg.dModel()).subi(0.5);
+        int tokens = 32;
+        Runnable run = step ? () -> model.lossAndPromptGrad(act, batch, prompt, false)
+                : () -> Greedy.generate(model, act, Batch.inputs(batch.inputIds(), batch.attentionMask()), (INDArray) null,
+                new Greedy.Options(tokens, false), (t, l) -> { });
+        for (int i = 0; i < 4; i++) {
+            run.run();
+        }
+        stats.clear();
+        int reps = 5;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            run.run();
+        }
+        double per = step ? reps : reps * (double) tokens;
+        String unit = step ? "ms/step" : "ms/token";
+        double total = (System.nanoTime() - t0) / 1e6 / per;
+        double kernels = 0;
+        for (Map.Entry<String, long[]> e : stats.entrySet()) {
+            double ms = e.getValue()[0] / 1e6 / per;
+            kernels += ms;
+            System.out.printf("%-60s %8.3f %s  %7.1f calls%n", e.getKey(), ms, unit, e.getValue()[1] / per);
+        }
+        System.out.printf("%s %s: %.1f %s; t5pt kernels %.1f, ND4J and the rest %.1f%n", workload, cfg.dModel() == 512
+                ? "t5-small" : "t5-base-lm-adapt", total, unit, kernels, total - kernels);
+        if (step) {
+            gemmRates(cfg);
+        }
+    }
+
+    /** The step's dense product shapes, each alone, as y = x·Wᵀ into a preallocated output. */
+    private static void gemmRates(T5Config c) {
+        int n = Workloads.BATCH * (Workloads.INPUT_TOKENS + Workloads.PROMPT_LENGTH);
+        int t = Workloads.BATCH * Workloads.TARGET_TOKENS;
+        int[][] shapes = {{n, c.dModel(), 3 * c.innerDim()}, {n, c.dModel(), c.dFf()}, {n, c.dFf(), c.dModel()},
+                {n, c.innerDim(), c.dModel()}, {t, c.dModel(), c.dModel()}, {t, c.dModel(), c.vocabSize()}};
+        for (int[] s : shapes) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, s[0], s[1]);
+            INDArray w = Nd4j.rand(DataType.FLOAT, s[2], s[1]);
+            INDArray y = Nd4j.create(DataType.FLOAT, s[0], s[2]);
+            for (int i = 0; i < 3; i++) {
+                Nd4j.matmul(x, w, y, false, true, false);
+            }
+            int reps = 10;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                Nd4j.matmul(x, w, y, false, true, false);
+            }
+            double ms = (System.nanoTime() - t0) / 1e6 / reps;
+            System.out.printf("GEMM [%d, %d]·[%d, %d]ᵀ alone: %.2f ms, %.0f GFLOP/s%n", s[0], s[1], s[2], s[1], ms,
+                    2.0 * s[0] * s[1] * s[2] / ms / 1e6);
+        }
+    }
+}
