@@ -104,8 +104,7 @@ public final class TfCheckpoint implements Checkpoint {
                     if (p.length() >= 2 && p.startsWith("\"") && p.endsWith("\"")) {
                         p = p.substring(1, p.length() - 1);
                     }
-                    Path prefix = path.resolve(p);
-                    return prefix;
+                    return path.resolve(p);
                 }
             }
             throw new ConvertException(state + ": no model_checkpoint_path line");
@@ -221,10 +220,14 @@ public final class TfCheckpoint implements Checkpoint {
         for (SourceTensor t : needed) {
             Entry e = entries.get(t.name());
             if (!shardPresent(e.shard)) {
-                throw new ConvertException(shardFile(e.shard) + ": missing; " + prefix.getFileName() + ".index stores '"
-                        + t.name() + "' in shard " + e.shard + " of " + numShards);
+                throw missingShard(t, e);
             }
         }
+    }
+
+    private ConvertException missingShard(SourceTensor t, Entry e) {
+        return new ConvertException(shardFile(e.shard) + ": missing; " + prefix.getFileName() + ".index stores '"
+                + t.name() + "' in shard " + e.shard + " of " + numShards);
     }
 
     Entry entry(SourceTensor t) {
@@ -264,8 +267,7 @@ public final class TfCheckpoint implements Checkpoint {
         FileChannel ch = open.get(e.shard);
         if (ch == null) {
             if (!Files.isRegularFile(file)) {
-                throw new ConvertException(file + ": missing; " + prefix.getFileName() + ".index stores '" + t.name()
-                        + "' in shard " + e.shard + " of " + numShards);
+                throw missingShard(t, e);
             }
             ch = FileChannel.open(file, StandardOpenOption.READ);
             open.put(e.shard, ch);
