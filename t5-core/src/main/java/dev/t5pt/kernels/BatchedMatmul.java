@@ -10,10 +10,12 @@ import java.nio.ByteOrder;
 /**
  * The attention's products, c[i] = op(a[i])·op(b[i]) for every i of a batch of small matrices (one per batch
  * row and head), as a register-blocked Vector API kernel: each product packs op(b) row-major into a
- * zero-padded heap panel and op(a) row-major, then computes 4×(2 vectors) tiles with broadcast-FMA along the
- * shared dimension. Products are spread over the cores; each output element is summed by one thread in a fixed
- * order, so results are bit-reproducible.
- * Shapes: a [n, M, K] (or [n, K, M] when transA), b [n, K, N] (or [n, N, K] when transB), c [n, M, N].
+ * zero-padded heap panel and op(a) row-major, then computes 4×(2 or 4 vectors) tiles with broadcast-FMA along
+ * the shared dimension; products that share a b (one weight per head) share its packing. Products are spread
+ * over the cores; each output element is summed by one thread in a fixed order, so results are bit-reproducible.
+ * Shapes: a [n, M, K] (or [n, K, M] when transA), b [nb, K, N] (or [nb, N, K] when transB) with nb dividing n
+ * (product i takes b[i mod nb]: one weight per head for a batch laid out [B·H, ...]), c [n, M, N]; with add,
+ * c += op(a)·op(b).
  */
 final class BatchedMatmul {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -23,13 +25,12 @@ final class BatchedMatmul {
     /** Products smaller than this (decoding) run on the calling thread: a hand-off would cost more. */
     private static final long SERIAL_MAX_FMAS = 1 << 19;
 
-    /** Per-thread packing panels, grown as needed. */
-    private static final ThreadLocal<float[][]> PANELS = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<Panels> PANELS = ThreadLocal.withInitial(Panels::new);
 
     private BatchedMatmul() {
     }
 
-    static void multiply(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {
+    static void multiply(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
         int n = (int) c.size(0);
         int m = (int) c.size(1);
         int cols = (int) c.size(2);
@@ -37,7 +38,8 @@ final class BatchedMatmul {
         long aRows = transA ? a.size(2) : a.size(1);
         long bK = transB ? b.size(2) : b.size(1);
         long bN = transB ? b.size(1) : b.size(2);
-        if (a.size(0) != n || b.size(0) != n || aRows != m || bK != k || bN != cols) {
+        int nb = (int) b.size(0);
+        if (a.size(0) != n || nb == 0 || n % nb != 0 || aRows != m || bK != k || bN != cols) {
             throw new IllegalArgumentException("batched matmul: a " + java.util.Arrays.toString(a.shape())
                     + (transA ? "ᵀ" : "") + " · b " + java.util.Arrays.toString(b.shape()) + (transB ? "ᵀ" : "")
                     + " does not fit c " + java.util.Arrays.toString(c.shape()));
@@ -48,79 +50,104 @@ final class BatchedMatmul {
         int a0 = HostMemory.base(a);
         int b0 = HostMemory.base(b);
         int c0 = HostMemory.base(c);
-        java.util.function.IntConsumer product = i -> one(ab, a0 + i * m * k * 4, transA, bb, b0 + i * k * cols * 4,
-                transB, cb, c0 + i * m * cols * 4, m, k, cols);
+        int perB = n / nb;
+        java.util.function.IntConsumer part = m < ROWS
+                ? i -> fewRows(ab, a0 + i * m * k * 4, transA, bb, b0 + (i % nb) * k * cols * 4, transB, cb,
+                        c0 + i * m * cols * 4, m, k, cols, add)
+                : h -> {  // every product that reads b[h]: b packed once
+                    Panels p = Panels.of(m, k, cols);
+                    p.packB(bb, b0 + h * k * cols * 4, transB);
+                    for (int r = 0; r < perB; r++) {
+                        int i = r * nb + h;
+                        p.multiply(ab, a0 + i * m * k * 4, transA, cb, c0 + i * m * cols * 4, add);
+                    }
+                };
+        int parts = m < ROWS ? n : nb;
         if ((long) n * m * k * cols < SERIAL_MAX_FMAS) {
-            for (int i = 0; i < n; i++) {
-                product.accept(i);
+            for (int i = 0; i < parts; i++) {
+                part.accept(i);
             }
         } else {
-            KernelTeam.run(n, product);
+            KernelTeam.run(parts, part);
         }
     }
 
-    /** c = op(a)·op(b) for one [m, k]·[k, cols] product at the given byte offsets. */
-    private static void one(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
-                            ByteBuffer cb, int cAt, int m, int k, int cols) {
-        if (m < ROWS) {
-            fewRows(ab, aAt, transA, bb, bAt, transB, cb, cAt, m, k, cols);
-            return;
-        }
-        int vn = cols % (4 * W) == 0 ? 4 : 2;           // vectors per tile row: d_kv-wide outputs take 4
-        int pad = (cols + vn * W - 1) / (vn * W) * (vn * W);
-        float[][] panels = PANELS.get();
-        if (panels[0].length < k * pad) {
-            panels[0] = new float[k * pad];
-        }
-        if (panels[1].length < Math.max(m * k, k * cols)) {
-            panels[1] = new float[Math.max(m * k, k * cols)];
-        }
-        if (panels[2].length < ROWS * pad) {
-            panels[2] = new float[ROWS * pad];
-        }
-        float[] bp = panels[0]; // [k, pad]: op(b) row-major, zero columns past cols
-        float[] ap = panels[1]; // a as stored: [m, k], or [k, m] when transA
-        float[] tile = panels[2];
-        // bulk copies (memcpy speed) of b, then a, into the heap
-        bb.asFloatBuffer().get(bAt / 4, ap, 0, k * cols);
-        if (transB) {
-            for (int kk = 0; kk < k; kk++) {
-                int row = kk * pad;
-                for (int j = 0; j < cols; j++) {
-                    bp[row + j] = ap[j * k + kk];
-                }
-                java.util.Arrays.fill(bp, row + cols, row + pad, 0f);
+    /** One thread's packing panels for [m, k]·[k, cols] products, grown as needed and reused. */
+    private static final class Panels {
+        float[] bp = new float[0];   // [k, pad]: op(b) row-major, zero columns past cols
+        float[] ap = new float[0];   // a as stored: [m, k], or [k, m] when transA; b's staging
+        float[] tile = new float[0];
+        int m;
+        int k;
+        int cols;
+        int vn;                      // vectors per tile row: d_kv-wide outputs take 4
+        int pad;
+
+        static Panels of(int m, int k, int cols) {
+            Panels p = PANELS.get();
+            p.m = m;
+            p.k = k;
+            p.cols = cols;
+            p.vn = cols % (4 * W) == 0 ? 4 : 2;
+            p.pad = (cols + p.vn * W - 1) / (p.vn * W) * (p.vn * W);
+            if (p.bp.length < k * p.pad) {
+                p.bp = new float[k * p.pad];
             }
-        } else {
-            for (int kk = 0; kk < k; kk++) {
-                System.arraycopy(ap, kk * cols, bp, kk * pad, cols);
-                java.util.Arrays.fill(bp, kk * pad + cols, kk * pad + pad, 0f);
+            if (p.ap.length < Math.max(m * k, k * cols)) {
+                p.ap = new float[Math.max(m * k, k * cols)];
             }
+            if (p.tile.length < ROWS * p.pad) {
+                p.tile = new float[ROWS * p.pad];
+            }
+            return p;
         }
-        ab.asFloatBuffer().get(aAt / 4, ap, 0, m * k);
-        int rs = transA ? 1 : k;  // a(r, kk) = ap[r·rs + kk·ks]
-        int ks = transA ? m : 1;
-        int r = 0;
-        if (vn == 4) {
-            for (; r + ROWS <= m; r += ROWS) {
-                for (int j = 0; j < pad; j += 4 * W) {
-                    tile4x4(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile);
-                }
-            }
-        } else {
-            for (; r + ROWS <= m; r += ROWS) {
-                for (int j = 0; j < pad; j += 2 * W) {
-                    tile4x2(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile);
-                }
-            }
-        }
-        for (; r < m; r++) {
-            for (int j = 0; j < pad; j += W) {
-                FloatVector c0 = FloatVector.zero(S);
+
+        /** op(b) at byte offset bAt into bp: a bulk copy (memcpy speed) into the heap, then rows of op(b). */
+        void packB(ByteBuffer bb, int bAt, boolean transB) {
+            bb.asFloatBuffer().get(bAt / 4, ap, 0, k * cols);
+            if (transB) {
                 for (int kk = 0; kk < k; kk++) {
-                    c0 = FloatVector.fromArray(S, bp, kk * pad + j).fma(FloatVector.broadcast(S, ap[r * rs + kk * ks]), c0);
+                    int row = kk * pad;
+                    for (int j = 0; j < cols; j++) {
+                        bp[row + j] = ap[j * k + kk];
+                    }
+                    java.util.Arrays.fill(bp, row + cols, row + pad, 0f);
                 }
-                store(cb, cAt, r, j, cols, c0, tile);
+            } else {
+                for (int kk = 0; kk < k; kk++) {
+                    System.arraycopy(ap, kk * cols, bp, kk * pad, cols);
+                    java.util.Arrays.fill(bp, kk * pad + cols, kk * pad + pad, 0f);
+                }
+            }
+        }
+
+        /** c (+)= op(a)·op(b) for the packed b, a and c at the given byte offsets. */
+        void multiply(ByteBuffer ab, int aAt, boolean transA, ByteBuffer cb, int cAt, boolean add) {
+            ab.asFloatBuffer().get(aAt / 4, ap, 0, m * k);
+            int rs = transA ? 1 : k;  // a(r, kk) = ap[r·rs + kk·ks]
+            int ks = transA ? m : 1;
+            int r = 0;
+            if (vn == 4) {
+                for (; r + ROWS <= m; r += ROWS) {
+                    for (int j = 0; j < pad; j += 4 * W) {
+                        tile4x4(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile, add);
+                    }
+                }
+            } else {
+                for (; r + ROWS <= m; r += ROWS) {
+                    for (int j = 0; j < pad; j += 2 * W) {
+                        tile4x2(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile, add);
+                    }
+                }
+            }
+            for (; r < m; r++) {
+                for (int j = 0; j < pad; j += W) {
+                    FloatVector c0 = FloatVector.zero(S);
+                    for (int kk = 0; kk < k; kk++) {
+                        c0 = FloatVector.fromArray(S, bp, kk * pad + j).fma(FloatVector.broadcast(S, ap[r * rs + kk * ks]), c0);
+                    }
+                    store(cb, cAt, r, j, cols, c0, tile, add);
+                }
             }
         }
     }
@@ -130,7 +157,7 @@ final class BatchedMatmul {
      * packing: rows of c as sums of rows of b, or, for a transposed b, as dot products with its rows.
      */
     private static void fewRows(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
-                                ByteBuffer cb, int cAt, int m, int k, int cols) {
+                                ByteBuffer cb, int cAt, int m, int k, int cols, boolean add) {
         for (int r = 0; r < m; r++) {
             int cRow = cAt + 4 * r * cols;
             if (transB) {
@@ -148,7 +175,7 @@ final class BatchedMatmul {
                     for (; kk < k; kk++) {
                         sum += ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk)) * bb.getFloat(bRow + 4 * kk);
                     }
-                    cb.putFloat(cRow + 4 * j, sum);
+                    cb.putFloat(cRow + 4 * j, add ? cb.getFloat(cRow + 4 * j) + sum : sum);
                 }
             } else {
                 int j = 0;
@@ -158,6 +185,9 @@ final class BatchedMatmul {
                         float x = ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk));
                         acc = FloatVector.fromByteBuffer(S, bb, bAt + 4 * (kk * cols + j), LE).fma(FloatVector.broadcast(S, x), acc);
                     }
+                    if (add) {
+                        acc = acc.add(FloatVector.fromByteBuffer(S, cb, cRow + 4 * j, LE));
+                    }
                     acc.intoByteBuffer(cb, cRow + 4 * j, LE);
                 }
                 for (; j < cols; j++) {
@@ -165,7 +195,7 @@ final class BatchedMatmul {
                     for (int kk = 0; kk < k; kk++) {
                         sum += ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk)) * bb.getFloat(bAt + 4 * (kk * cols + j));
                     }
-                    cb.putFloat(cRow + 4 * j, sum);
+                    cb.putFloat(cRow + 4 * j, add ? cb.getFloat(cRow + 4 * j) + sum : sum);
                 }
             }
         }
@@ -173,7 +203,7 @@ final class BatchedMatmul {
 
     /** Rows r..r+3, columns j..j+2W: 8 accumulators, broadcast-FMA along k. */
     private static void tile4x2(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, ByteBuffer cb,
-                                int cAt, int r, int cols, float[] tile) {
+                                int cAt, int r, int cols, float[] tile, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -196,19 +226,19 @@ final class BatchedMatmul {
             c30 = b0.fma(x3, c30);
             c31 = b1.fma(x3, c31);
         }
-        store(cb, cAt, r, j, cols, c00, tile);
-        store(cb, cAt, r, j + W, cols, c01, tile);
-        store(cb, cAt, r + 1, j, cols, c10, tile);
-        store(cb, cAt, r + 1, j + W, cols, c11, tile);
-        store(cb, cAt, r + 2, j, cols, c20, tile);
-        store(cb, cAt, r + 2, j + W, cols, c21, tile);
-        store(cb, cAt, r + 3, j, cols, c30, tile);
-        store(cb, cAt, r + 3, j + W, cols, c31, tile);
+        store(cb, cAt, r, j, cols, c00, tile, add);
+        store(cb, cAt, r, j + W, cols, c01, tile, add);
+        store(cb, cAt, r + 1, j, cols, c10, tile, add);
+        store(cb, cAt, r + 1, j + W, cols, c11, tile, add);
+        store(cb, cAt, r + 2, j, cols, c20, tile, add);
+        store(cb, cAt, r + 2, j + W, cols, c21, tile, add);
+        store(cb, cAt, r + 3, j, cols, c30, tile, add);
+        store(cb, cAt, r + 3, j + W, cols, c31, tile, add);
     }
 
     /** Rows r..r+3, columns j..j+4W: 16 accumulators (outputs d_kv wide). */
     private static void tile4x4(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, ByteBuffer cb,
-                                int cAt, int r, int cols, float[] tile) {
+                                int cAt, int r, int cols, float[] tile, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
@@ -241,37 +271,37 @@ final class BatchedMatmul {
             c32 = b2.fma(x, c32);
             c33 = b3.fma(x, c33);
         }
-        store(cb, cAt, r, j, cols, c00, tile);
-        store(cb, cAt, r, j + W, cols, c01, tile);
-        store(cb, cAt, r, j + 2 * W, cols, c02, tile);
-        store(cb, cAt, r, j + 3 * W, cols, c03, tile);
-        store(cb, cAt, r + 1, j, cols, c10, tile);
-        store(cb, cAt, r + 1, j + W, cols, c11, tile);
-        store(cb, cAt, r + 1, j + 2 * W, cols, c12, tile);
-        store(cb, cAt, r + 1, j + 3 * W, cols, c13, tile);
-        store(cb, cAt, r + 2, j, cols, c20, tile);
-        store(cb, cAt, r + 2, j + W, cols, c21, tile);
-        store(cb, cAt, r + 2, j + 2 * W, cols, c22, tile);
-        store(cb, cAt, r + 2, j + 3 * W, cols, c23, tile);
-        store(cb, cAt, r + 3, j, cols, c30, tile);
-        store(cb, cAt, r + 3, j + W, cols, c31, tile);
-        store(cb, cAt, r + 3, j + 2 * W, cols, c32, tile);
-        store(cb, cAt, r + 3, j + 3 * W, cols, c33, tile);
+        store(cb, cAt, r, j, cols, c00, tile, add);
+        store(cb, cAt, r, j + W, cols, c01, tile, add);
+        store(cb, cAt, r, j + 2 * W, cols, c02, tile, add);
+        store(cb, cAt, r, j + 3 * W, cols, c03, tile, add);
+        store(cb, cAt, r + 1, j, cols, c10, tile, add);
+        store(cb, cAt, r + 1, j + W, cols, c11, tile, add);
+        store(cb, cAt, r + 1, j + 2 * W, cols, c12, tile, add);
+        store(cb, cAt, r + 1, j + 3 * W, cols, c13, tile, add);
+        store(cb, cAt, r + 2, j, cols, c20, tile, add);
+        store(cb, cAt, r + 2, j + W, cols, c21, tile, add);
+        store(cb, cAt, r + 2, j + 2 * W, cols, c22, tile, add);
+        store(cb, cAt, r + 2, j + 3 * W, cols, c23, tile, add);
+        store(cb, cAt, r + 3, j, cols, c30, tile, add);
+        store(cb, cAt, r + 3, j + W, cols, c31, tile, add);
+        store(cb, cAt, r + 3, j + 2 * W, cols, c32, tile, add);
+        store(cb, cAt, r + 3, j + 3 * W, cols, c33, tile, add);
     }
 
-    /** Writes columns [j, j + W) of row r, the part inside cols. */
-    private static void store(ByteBuffer cb, int cAt, int r, int j, int cols, FloatVector v, float[] tile) {
+    /** Writes (or adds) columns [j, j + W) of row r, the part inside cols. */
+    private static void store(ByteBuffer cb, int cAt, int r, int j, int cols, FloatVector v, float[] tile, boolean add) {
         if (j >= cols) {
             return;
         }
         int at = cAt + 4 * (r * cols + j);
         if (j + W <= cols) {
-            v.intoByteBuffer(cb, at, LE);
+            (add ? v.add(FloatVector.fromByteBuffer(S, cb, at, LE)) : v).intoByteBuffer(cb, at, LE);
             return;
         }
         v.intoArray(tile, 0);
         for (int t = 0; t < cols - j; t++) {
-            cb.putFloat(at + 4 * t, tile[t]);
+            cb.putFloat(at + 4 * t, add ? cb.getFloat(at + 4 * t) + tile[t] : tile[t]);
         }
     }
 }

@@ -29,10 +29,16 @@ public interface Kernels {
     void matVec(INDArray x, INDArray w, INDArray y);
 
     /**
-     * The attention's batched products: c[i] = op(a[i])·op(b[i]) for each of the n = B·H small matrices, op
-     * transposing when asked. a: [n, M, K] ([n, K, M] if transA); b: [n, K, N] ([n, N, K] if transB); c: [n, M, N].
+     * The attention's batched products: c[i] = op(a[i])·op(b[i mod nb]) for each of the n small matrices (n = B·H
+     * for heads), op transposing when asked; with add, c[i] += instead. a: [n, M, K] ([n, K, M] if transA);
+     * b: [nb, K, N] ([nb, N, K] if transB), nb dividing n (nb = H: one weight slice per head); c: [n, M, N].
      */
-    void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c);
+    void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add);
+
+    /** c[i] = op(a[i])·op(b[i mod nb]); see {@link #batchedMatmul(INDArray, boolean, INDArray, boolean, INDArray, boolean)}. */
+    default void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {
+        batchedMatmul(a, transA, b, transB, c, false);
+    }
 
     /** Row counts up to which {@link #matVec} is used instead of a GEMM. */
     int MATVEC_MAX_ROWS = 4;

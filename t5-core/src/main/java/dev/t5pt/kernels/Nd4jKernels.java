@@ -21,8 +21,14 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {
-        Nd4j.matmul(a, b, c, transA, transB, false);
+    public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
+        long reps = c.size(0) / b.size(0);
+        INDArray full = reps == 1 ? b : Nd4j.tile(b, (int) reps, 1, 1); // b[i mod nb] for every i
+        if (add) {
+            c.addi(Nd4j.matmul(a, full, transA, transB, false));
+        } else {
+            Nd4j.matmul(a, full, c, transA, transB, false);
+        }
     }
 
     @Override

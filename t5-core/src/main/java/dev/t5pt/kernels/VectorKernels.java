@@ -34,8 +34,8 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c) {
-        BatchedMatmul.multiply(a, transA, b, transB, c);
+    public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
+        BatchedMatmul.multiply(a, transA, b, transB, c, add);
     }
 
     @Override

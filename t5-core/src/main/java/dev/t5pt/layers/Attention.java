@@ -19,9 +19,21 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, Linear kv /* [2I, D] */,
                         Linear o /* [D, I] */, int heads, int dKv) {
 
-    /** What backward reads: the heads of Q, K, V, the probabilities (before dropout) and their dropout. */
-    public record Saved(INDArray qh /* [B·H, Lq, K] */, INDArray kh /* [B·H, Lk, K] */,
-                        INDArray vh /* [B·H, Lk, K] */, INDArray probs /* [B·H, Lq, Lk] */, Dropout probsDropout) {
+    /** What backward reads: the probabilities (before dropout), their dropout, and what the products read. */
+    public sealed interface Saved permits Projected, Absorbed {
+        INDArray probs(); // [B·H, Lq, Lk]
+
+        Dropout probsDropout();
+    }
+
+    /** The heads of Q, K and V. */
+    public record Projected(INDArray qh /* [B·H, Lq, K] */, INDArray kh /* [B·H, Lk, K] */,
+                            INDArray vh /* [B·H, Lk, K] */, INDArray probs, Dropout probsDropout) implements Saved {
+    }
+
+    /** Cross-attention with the key and value projections moved to the query side (see forwardAbsorbed). */
+    public record Absorbed(INDArray qk /* [B·H, Lq, D] */, INDArray kvIn /* [B·Lk, D] */, INDArray probs,
+                           Dropout probsDropout) implements Saved {
     }
 
     /** Stacks HF's q, k, v weights ([I, D] each) into the fused projection; o: [D, I]. */
@@ -44,10 +56,14 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
     /**
      * Full attention: queries from x [B·Lq, D], keys and values from kv [B·Lk, D] (the same array for
      * self-attention, which then takes one fused projection); out [B·Lq, D]. bias [H, Lq, Lk] or null.
+     * Cross-attention with few queries per key takes {@link #forwardAbsorbed} when that is cheaper.
      * Buffers are taken from act under scope.
      */
     public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray kvIn, int batch, int lq,
                          int lk, INDArray bias, AttentionMask mask, Dropout probsDropout, INDArray out) {
+        if (x != kvIn && bias == null && absorbs(lq, lk, x.size(1))) {
+            return forwardAbsorbed(kr, act, scope, x, kvIn, batch, lq, lk, mask, probsDropout, out);
+        }
         INDArray qh = act.get(scope + ".qh", (long) batch * heads, lq, dKv);
         INDArray kh = act.get(scope + ".kh", (long) batch * heads, lk, dKv);
         INDArray vh = act.get(scope + ".vh", (long) batch * heads, lk, dKv);
@@ -105,7 +121,87 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray merged = act.get(Scratch.MERGED, batch * lq, inner());
         kr.mergeHeads(ctx, merged, 0, batch);                       // [B·Lq, I]
         o.forward(kr, merged, out);                                 // [B·Lq, D]
-        return new Saved(qh, kh, vh, probs, probsDropout);
+        return new Projected(qh, kh, vh, probs, probsDropout);
+    }
+
+    /**
+     * Whether attention of lq queries over lk keys costs fewer multiply-adds per batch row with the key and value
+     * projections on the query side, H·Lq·(K + Lk)·2D, than projecting every key, Lk·D·2I + 2H·Lq·Lk·K (the
+     * backward passes scale alike). True for a prompt-tuning step's decoder: 8 targets over 228 encoder rows.
+     */
+    boolean absorbs(long lq, long lk, long d) {
+        return 2L * heads * lq * (dKv + lk) * d < lk * d * 2L * inner() + 2L * heads * lq * lk * dKv;
+    }
+
+    /**
+     * Cross-attention without projecting keys and values: per head, scores = Q_h·(H·W_kh ᵀ)ᵀ = (Q_h·W_kh)·Hᵀ and
+     * ctx = P·(H·W_vh ᵀ) = (P·H)·W_vh ᵀ, with H = kvIn [B·Lk, D] and W_kh, W_vh [K, D] the head's rows of W_k, W_v.
+     * The same function as {@link #forward} up to float rounding; the products run per batch row with the heads
+     * stacked ([B, H·Lq, ...] is [B·H, Lq, ...]). out [B·Lq, D].
+     */
+    public Saved forwardAbsorbed(Kernels kr, Activations act, String scope, INDArray x, INDArray kvIn, int batch,
+                                 int lq, int lk, AttentionMask mask, Dropout probsDropout, INDArray out) {
+        long d = kvIn.size(1);
+        long bh = (long) batch * heads;
+        INDArray qh = act.get(Scratch.QH, bh, lq, dKv);
+        projectHeads(kr, act, q, x, batch, qh, 0);
+        INDArray qk = act.get(scope + ".qk", bh, lq, d);
+        kr.batchedMatmul(qh, false, headRows(k), false, qk);        // Q_h·W_kh: [B·H, Lq, D]
+        INDArray h = kvIn.reshape('c', true, batch, lk, d);            // [B, Lk, D]
+        INDArray probs = act.get(scope + ".probs", bh, lq, lk);
+        kr.batchedMatmul(perBatch(qk, batch), false, h, true, perBatch(probs, batch)); // scores: [B, H·Lq, Lk]
+        kr.softmax(probs, null, mask, heads);
+        INDArray u = act.get(Scratch.VALUE_SUM, bh, lq, d);
+        kr.batchedMatmul(perBatch(dropped(kr, act, probs, probsDropout), batch), false, h, false, perBatch(u, batch)); // P·H
+        INDArray ctx = act.get(Scratch.CTX, bh, lq, dKv);
+        kr.batchedMatmul(u, false, headRows(v), true, ctx);         // (P·H)·W_vh ᵀ: [B·H, Lq, K]
+        INDArray merged = act.get(Scratch.MERGED, (long) batch * lq, inner());
+        kr.mergeHeads(ctx, merged, 0, batch);
+        o.forward(kr, merged, out);
+        return new Absorbed(qk, kvIn, probs, probsDropout);
+    }
+
+    /** The inverse of {@link #forwardAbsorbed}; see {@link #backward}. */
+    private void backwardAbsorbed(Kernels kr, Activations act, Absorbed s, INDArray dOut, int batch, INDArray dxQ,
+                                  INDArray dxKv) {
+        long bh = s.probs().size(0);
+        long lq = s.probs().size(1);
+        long lk = s.probs().size(2);
+        long d = s.kvIn().size(1);
+        INDArray h = s.kvIn().reshape('c', true, batch, lk, d);
+        INDArray dh = dxKv.reshape('c', true, batch, lk, d);           // written through: a view
+        INDArray dMerged = act.get(Scratch.GRAD_MERGED, dOut.size(0), inner());
+        o.backward(dOut, dMerged, false);                              // out = merged·Oᵀ
+        INDArray dCtx = act.get(Scratch.GRAD_CTX, bh, lq, dKv);
+        kr.splitHeads(dMerged, 0, dCtx, batch, 0);
+        INDArray du = act.get(Scratch.GRAD_VALUE_SUM, bh, lq, d);
+        kr.batchedMatmul(dCtx, false, headRows(v), false, du);      // ctx = u·W_vh ᵀ → du = dctx·W_vh
+        INDArray dProbs = act.get(Scratch.GRAD_PROBS, bh, lq, lk);
+        kr.batchedMatmul(perBatch(du, batch), false, h, true, perBatch(dProbs, batch)); // u = pd·H → dpd = du·Hᵀ
+        INDArray pd = dropped(kr, act, s.probs(), s.probsDropout());
+        kr.batchedMatmul(perBatch(pd, batch), true, perBatch(du, batch), false, dh, true); // dH += pdᵀ·du
+        if (s.probsDropout().active()) {
+            kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed());
+        }
+        kr.softmaxBackward(s.probs(), dProbs);                         // → dscores
+        kr.batchedMatmul(perBatch(dProbs, batch), true, perBatch(s.qk(), batch), false, dh, true); // scores = qk·Hᵀ → dH += dscoresᵀ·qk
+        INDArray dQk = du;                                             // du is spent: reuse its buffer
+        kr.batchedMatmul(perBatch(dProbs, batch), false, h, false, perBatch(dQk, batch)); //              dqk = dscores·H
+        INDArray dQh = act.get(Scratch.GRAD_QH, bh, lq, dKv);
+        kr.batchedMatmul(dQk, false, headRows(k), true, dQh);       // qk = Q_h·W_kh → dQ_h = dqk·W_kh ᵀ
+        INDArray flatQ = act.get(Scratch.GRAD_FLAT_Q, dxQ.size(0), inner());
+        kr.mergeHeads(dQh, flatQ, 0, batch);
+        q.backward(flatQ, dxQ, false);
+    }
+
+    /** W [I, D] as one [K, D] slice per head: [H, K, D] (a view). */
+    private INDArray headRows(Linear w) {
+        return w.weight().reshape('c', true, heads, dKv, w.in());
+    }
+
+    /** [B·H, Lq, N] seen as [B, H·Lq, N] (a view, or an error): one product per batch row covers all heads. */
+    private INDArray perBatch(INDArray a, int batch) {
+        return a.reshape('c', true, batch, a.size(0) / batch * a.size(1), a.size(2));
     }
 
     /** probs itself, or its dropout in a scratch buffer (recomputed identically in backward). */
@@ -124,8 +220,13 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
      * gradient) and adds the key/value input's gradient to dxKv [B·Lk, D] — for self-attention pass the same
      * array twice: the fused projection then writes the whole input gradient with one GEMM.
      */
-    public void backward(Kernels kr, Activations act, String scope, Saved s, INDArray dOut, int batch, INDArray dxQ,
+    public void backward(Kernels kr, Activations act, String scope, Saved saved, INDArray dOut, int batch, INDArray dxQ,
                          INDArray dxKv) {
+        if (saved instanceof Absorbed a) {
+            backwardAbsorbed(kr, act, a, dOut, batch, dxQ, dxKv);
+            return;
+        }
+        Projected s = (Projected) saved;
         long bh = s.probs().size(0);
         long lq = s.probs().size(1);
         long lk = s.probs().size(2);

@@ -17,6 +17,8 @@ final class Scratch {
     static final String PROJ_QKV = "tmp.projQkv";
     static final String PROJ_KV = "tmp.projKv";
     static final String CTX = "tmp.ctx";
+    static final String QH = "tmp.qh";
+    static final String VALUE_SUM = "tmp.valueSum";
     static final String MERGED = "tmp.merged";
     static final String PROBS_DROPPED = "tmp.probsDropped";
     static final String BRANCH_GRAD = "tmp.branchGrad";
@@ -28,6 +30,7 @@ final class Scratch {
     static final String GRAD_CTX = "grad.ctx";
     static final String GRAD_PROBS = "grad.probs";
     static final String GRAD_QH = "grad.qh";
+    static final String GRAD_VALUE_SUM = "grad.valueSum";
     static final String GRAD_KH = "grad.kh";
     static final String GRAD_VH = "grad.vh";
     static final String GRAD_FLAT_QKV = "grad.flatQkv";

@@ -290,4 +290,27 @@ class KernelTwinsTest {
             }
         }
     }
+
+    @Test
+    void batchedMatmulReusesBPerHeadAndAccumulates() {
+        // b holds one matrix per head (nb = 4) for n = 3 batch rows x 4 heads; c += op(a)·op(b[i mod 4])
+        for (int[] d : new int[][]{{12, 8, 64, 512}, {12, 3, 5, 9}, {12, 2, 16, 48}}) {
+            int n = d[0], m = d[1], k = d[2], cols = d[3];
+            for (boolean tb : new boolean[]{false, true}) {
+                INDArray a = randn(n, m, k);
+                INDArray b = tb ? randn(4, cols, k) : randn(4, k, cols);
+                INDArray start = randn(n, m, cols);
+                INDArray x = start.dup();
+                INDArray y = start.dup();
+                fast.batchedMatmul(a, false, b, tb, x, true);
+                ref.batchedMatmul(a, false, b, tb, y, true);
+                close(x, y, 1e-5);
+                for (int i = 0; i < n; i++) {  // against one plain product per matrix
+                    INDArray bi = b.slice(i % 4);
+                    INDArray expected = start.slice(i).add(Nd4j.matmul(a.slice(i), tb ? bi.transpose() : bi));
+                    close(x.slice(i), expected, 1e-5);
+                }
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.function.DoubleSupplier;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -145,6 +146,30 @@ class LayerGradientTest {
         check("cross-attention dEnc", enc, dEnc, f);
         // padded encoder positions get no gradient
         assertTrue(dEnc.getRow(b * lk - 1).amaxNumber().doubleValue() == 0.0);
+
+        // the same attention with the projections on the query side: same output, same gradients
+        INDArray yProjected = y.dup();
+        Attention.Saved a = att.forwardAbsorbed(k, act, "c", x, enc, b, lq, lk, mask, Dropout.NONE, y);
+        assertTrue(a instanceof Attention.Absorbed);
+        assertTrue(y.equalsWithEps(yProjected, 1e-12), "absorbed forward differs");
+        INDArray dxA = Nd4j.create(DataType.DOUBLE, b * lq, d);
+        INDArray dEncA = Nd4j.zeros(DataType.DOUBLE, b * lk, d);
+        att.backward(k, act, "c", a, r, b, dxA, dEncA);
+        assertTrue(dxA.equalsWithEps(dx, 1e-12), "absorbed dx differs");
+        assertTrue(dEncA.equalsWithEps(dEnc, 1e-12), "absorbed dEnc differs");
+        DoubleSupplier g = () -> {
+            att.forwardAbsorbed(k, act, "c", x, enc, b, lq, lk, mask, Dropout.NONE, y);
+            return dot(y, r);
+        };
+        check("absorbed cross-attention dx", x, dxA, g);
+        check("absorbed cross-attention dEnc", enc, dEncA, g);
+    }
+
+    @Test
+    void crossAttentionAbsorbsProjectionsOnlyWhenCheaper() {
+        Attention small = attention(8, 64, 512); // T5-small
+        assertTrue(small.absorbs(8, 228, 512), "a step's 8 targets over 228 encoder rows");
+        assertFalse(small.absorbs(128, 228, 512), "long targets project the keys");
     }
 
     @Test
