@@ -97,8 +97,7 @@ public class AttentionBenchmark {
 
     @Benchmark
     public INDArray forward() {
-        k.batchedMatmul(q, false, kk, true, probs);
-        k.softmax(probs, bias, mask, heads);
+        k.attentionProbs(q, kk, bias, mask, heads, probs);  // fused in t5pt's kernels, two ops in ND4J's
         k.batchedMatmul(probs, false, v, false, ctx);
         return ctx;
     }

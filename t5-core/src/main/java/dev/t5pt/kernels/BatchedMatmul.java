@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 
 /**
  * The attention's products, c[i] = op(a[i])·op(b[i]) for every i of a batch of small matrices (one per batch
@@ -30,7 +31,9 @@ final class BatchedMatmul {
     private BatchedMatmul() {
     }
 
-    static void multiply(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
+    /** c (+)= op(a)·op(b); then, when given, after(i) for each product i by the thread that computed it. */
+    static void multiply(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add,
+                         IntConsumer after) {
         int n = (int) c.size(0);
         int m = (int) c.size(1);
         int cols = (int) c.size(2);
@@ -51,15 +54,23 @@ final class BatchedMatmul {
         int b0 = HostMemory.base(b);
         int c0 = HostMemory.base(c);
         int perB = n / nb;
-        java.util.function.IntConsumer part = m < ROWS
-                ? i -> fewRows(ab, a0 + i * m * k * 4, transA, bb, b0 + (i % nb) * k * cols * 4, transB, cb,
-                        c0 + i * m * cols * 4, m, k, cols, add)
+        IntConsumer part = m < ROWS
+                ? i -> {
+                    fewRows(ab, a0 + i * m * k * 4, transA, bb, b0 + (i % nb) * k * cols * 4, transB, cb,
+                            c0 + i * m * cols * 4, m, k, cols, add);
+                    if (after != null) {
+                        after.accept(i);
+                    }
+                }
                 : h -> {  // every product that reads b[h]: b packed once
                     Panels p = Panels.of(m, k, cols);
                     p.packB(bb, b0 + h * k * cols * 4, transB);
                     for (int r = 0; r < perB; r++) {
                         int i = r * nb + h;
                         p.multiply(ab, a0 + i * m * k * 4, transA, cb, c0 + i * m * cols * 4, add);
+                        if (after != null) {
+                            after.accept(i);
+                        }
                     }
                 };
         int parts = m < ROWS ? n : nb;

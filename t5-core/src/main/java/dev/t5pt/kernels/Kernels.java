@@ -59,6 +59,16 @@ public interface Kernels {
     void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads);
 
     /**
+     * probs = softmax(Q·Kᵀ + bias + mask): {@link #batchedMatmul} then {@link #softmax}, which a kernel may fuse
+     * (each head's scores normalized while they are still in cache). qh: [B·H, Lq, K]; kh: [B·H, Lk, K];
+     * probs: [B·H, Lq, Lk].
+     */
+    default void attentionProbs(INDArray qh, INDArray kh, INDArray bias, AttentionMask mask, int heads, INDArray probs) {
+        batchedMatmul(qh, false, kh, true, probs);
+        softmax(probs, bias, mask, heads);
+    }
+
+    /**
      * Inverts the softmax in place: dProbs becomes dScores = p ⊙ (dp − Σⱼ dpⱼ·pⱼ) per row. Hidden keys have
      * p = 0 and get no gradient; the bias is frozen. probs, dProbs: [B·H, Lq, Lk].
      */

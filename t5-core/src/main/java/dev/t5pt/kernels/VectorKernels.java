@@ -35,7 +35,7 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
-        BatchedMatmul.multiply(a, transA, b, transB, c, add);
+        BatchedMatmul.multiply(a, transA, b, transB, c, add, null);
     }
 
     @Override
@@ -198,7 +198,23 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads) {
-        int bh = (int) scores.size(0);
+        java.util.function.IntConsumer head = softmaxOfHead(scores, bias, mask, heads);
+        parallel((int) scores.size(0), 1, scores.size(1) * scores.size(2), (from, to) -> {
+            for (int g = from; g < to; g++) {
+                head.accept(g);
+            }
+        });
+    }
+
+    @Override
+    public void attentionProbs(INDArray qh, INDArray kh, INDArray bias, AttentionMask mask, int heads, INDArray probs) {
+        // each head's softmax right after its product, by the same thread, while its scores are in cache
+        BatchedMatmul.multiply(qh, false, kh, true, probs, false, softmaxOfHead(probs, bias, mask, heads));
+    }
+
+    /** The softmax of scores[g] (one batch row and head) for a given g. */
+    private static java.util.function.IntConsumer softmaxOfHead(INDArray scores, INDArray bias, AttentionMask mask,
+                                                               int heads) {
         int lq = (int) scores.size(1);
         int lk = (int) scores.size(2);
         ByteBuffer sb = HostMemory.bytes(scores);
@@ -207,19 +223,17 @@ public final class VectorKernels implements Kernels {
         int b0 = bias == null ? 0 : HostMemory.base(bias);
         float[] pad = mask instanceof AttentionMask.KeyPadding p ? p.additive() : null;
         int causal = mask instanceof AttentionMask.Causal c ? c.queryOffset() : -1;
-        parallel(bh, 1, (long) lq * lk, (from, to) -> {
-            for (int g = from; g < to; g++) {
-                int h = g % heads;
-                int batchRow = g / heads;
-                for (int i = 0; i < lq; i++) {
-                    int row = s0 + ((g * lq + i) * lk) * 4;
-                    int brow = bb == null ? -1 : b0 + ((h * lq + i) * lk) * 4;
-                    // keys [0, visible) can be seen; causal rows stop at i + offset
-                    int visible = causal >= 0 ? Math.min(lk, i + causal + 1) : lk;
-                    softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk);
-                }
+        return g -> {
+            int h = g % heads;
+            int batchRow = g / heads;
+            for (int i = 0; i < lq; i++) {
+                int row = s0 + ((g * lq + i) * lk) * 4;
+                int brow = bb == null ? -1 : b0 + ((h * lq + i) * lk) * 4;
+                // keys [0, visible) can be seen; causal rows stop at i + offset
+                int visible = causal >= 0 ? Math.min(lk, i + causal + 1) : lk;
+                softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk);
             }
-        });
+        };
     }
 
     /** One row: s = s + bias + padMask over [0, visible), −∞ beyond; then a stable softmax. */

@@ -114,8 +114,7 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         long lq = qh.size(1);
         long lk = kh.size(1);
         INDArray probs = act.get(scope + ".probs", bh, lq, lk);
-        kr.batchedMatmul(qh, false, kh, true, probs);               // scores = Q·Kᵀ: [B·H, Lq, Lk]
-        kr.softmax(probs, bias, mask, heads);                       // + bias + mask, softmax over keys
+        kr.attentionProbs(qh, kh, bias, mask, heads, probs);         // softmax(Q·Kᵀ + bias + mask): [B·H, Lq, Lk]
         INDArray ctx = act.get(Scratch.CTX, bh, lq, dKv);
         kr.batchedMatmul(dropped(kr, act, probs, probsDropout), false, vh, false, ctx); // ctx = drop(probs)·V
         INDArray merged = act.get(Scratch.MERGED, batch * lq, inner());

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Random;
 
@@ -63,6 +64,22 @@ class KernelTwinsTest {
                     fast.softmax(a, bs, m, heads);
                     ref.softmax(b, bs, m, heads);
                     close(a, b, 1e-6);
+                    // the fused scores + softmax: the very same floats as the two steps, and the ND4J twin's
+                    for (int rows : new int[]{lq, 2}) {
+                        INDArray q = randn(batch * heads, rows, 16);
+                        INDArray k = randn(batch * heads, lk, 16);
+                        INDArray fused = Nd4j.create(DataType.FLOAT, batch * heads, rows, lk);
+                        INDArray steps = Nd4j.create(DataType.FLOAT, batch * heads, rows, lk);
+                        INDArray twin = Nd4j.create(DataType.FLOAT, batch * heads, rows, lk);
+                        INDArray rowBias = bs == null ? null : bs.get(NDArrayIndex.all(), NDArrayIndex.interval(0, rows),
+                                NDArrayIndex.all()).dup('c');
+                        fast.attentionProbs(q, k, rowBias, m, heads, fused);
+                        fast.batchedMatmul(q, false, k, true, steps);
+                        fast.softmax(steps, rowBias, m, heads);
+                        assertEquals(steps, fused, "fused attention probabilities");
+                        ref.attentionProbs(q, k, rowBias, m, heads, twin);
+                        close(fused, twin, 1e-5);
+                    }
                 }
             }
         }
