@@ -1,6 +1,7 @@
 package dev.t5pt.generate;
 
 import dev.t5pt.config.T5Config;
+import dev.t5pt.kernels.Kernels;
 import dev.t5pt.layers.DecoderBlock;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
@@ -69,7 +70,7 @@ public final class Greedy {
             INDArray logits = model.logits(act, "gen", h);
             listener.onStep(t, logits);
             steps = t + 1;
-            if (pick(logits, tokens, done, out, t, c, opt.stopAtEos())) {
+            if (pick(model.kernels(), logits, tokens, done, out, t, c, opt.stopAtEos())) {
                 break;
             }
         }
@@ -96,7 +97,7 @@ public final class Greedy {
                     .get(NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()).dup('c');
             listener.onStep(t, last);
             steps = t + 1;
-            boolean finished = pick(last, tokens, done, out, t, c, opt.stopAtEos());
+            boolean finished = pick(model.kernels(), last, tokens, done, out, t, c, opt.stopAtEos());
             for (int r = 0; r < b; r++) {
                 prefix[r] = Arrays.copyOf(prefix[r], t + 2);
                 prefix[r][t + 1] = tokens[r];
@@ -109,12 +110,12 @@ public final class Greedy {
     }
 
     /** Argmax per row into out[:, t] and tokens; returns true when every row is done. */
-    private static boolean pick(INDArray logits, int[] tokens, boolean[] done, int[][] out, int t, T5Config c,
-                                boolean stopAtEos) {
-        float[][] rows = logits.toFloatMatrix();
+    private static boolean pick(Kernels kernels, INDArray logits, int[] tokens, boolean[] done, int[][] out, int t,
+                                T5Config c, boolean stopAtEos) {
+        kernels.argmaxRows(logits, tokens);  // the first maximum on ties, as torch.argmax
         boolean all = true;
-        for (int r = 0; r < rows.length; r++) {
-            int id = done[r] ? c.padTokenId() : argmax(rows[r]);
+        for (int r = 0; r < tokens.length; r++) {
+            int id = done[r] ? c.padTokenId() : tokens[r];
             out[r][t] = id;
             tokens[r] = id;
             if (stopAtEos && id == c.eosTokenId()) {
@@ -123,17 +124,6 @@ public final class Greedy {
             all &= done[r];
         }
         return stopAtEos && all;
-    }
-
-    /** Index of the largest value; the first one on ties, as torch.argmax. */
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     private static int[][] trim(int[][] out, int steps) {

@@ -115,6 +115,12 @@ public interface Kernels {
     void copyRows(INDArray src, INDArray dst, long dstRow);
 
     /**
+     * out[n] = the index of the largest value of x[n, :], the first one on ties (as torch.argmax): greedy
+     * decoding's pick without copying the logits to the heap. x: [N, V]; out: at least N long.
+     */
+    void argmaxRows(INDArray x, int[] out);
+
+    /**
      * Mean cross-entropy over rows whose label is not {@code ignore}: −log softmax(logits[n])[labels[n]].
      * logits: [N, V]; labels: [N]. Returns the sum of the per-row losses (the caller divides by the count).
      */

@@ -187,6 +187,12 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void argmaxRows(INDArray x, int[] out) {
+        int[] ids = Nd4j.argMax(x, 1).toIntVector();
+        System.arraycopy(ids, 0, out, 0, ids.length);
+    }
+
+    @Override
     public double crossEntropySum(INDArray logits, int[] labels, int ignore) {
         INDArray max = logits.max(true, 1);
         INDArray lse = Transforms.log(Transforms.exp(logits.subColumnVector(max), false).sum(true, 1), false).addi(max);

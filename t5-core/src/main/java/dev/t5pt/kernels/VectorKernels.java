@@ -514,6 +514,27 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void argmaxRows(INDArray x, int[] out) {
+        int rows = (int) x.size(0);
+        int v = (int) x.size(1);
+        ByteBuffer xb = HostMemory.bytes(x);
+        int x0 = HostMemory.base(x);
+        for (int r = 0; r < rows; r++) {
+            int row = x0 + r * v * 4;
+            int best = 0;
+            float max = xb.getFloat(row);
+            for (int j = 1; j < v; j++) {
+                float e = xb.getFloat(row + j * 4);
+                if (e > max) {
+                    max = e;
+                    best = j;
+                }
+            }
+            out[r] = best;
+        }
+    }
+
+    @Override
     public double crossEntropySum(INDArray logits, int[] labels, int ignore) {
         int v = (int) logits.size(1);
         ByteBuffer lb = HostMemory.bytes(logits);

@@ -8,6 +8,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -305,6 +306,20 @@ class KernelTwinsTest {
                     assertEquals(x, again, "bit-reproducible");
                 }
             }
+        }
+    }
+
+    @Test
+    void argmaxRowsTakesTheFirstMaximum() {
+        INDArray x = randn(3, 1000);
+        x.putScalar(0, 7, 50f);
+        x.putScalar(0, 900, 50f);   // a tie: the first wins
+        x.putScalar(1, 999, 60f);   // the last column
+        x.putScalar(2, 0, 70f);     // the first column
+        for (Kernels k : new Kernels[]{fast, ref}) {
+            int[] out = new int[3];
+            k.argmaxRows(x, out);
+            assertArrayEquals(new int[]{7, 999, 0}, out, k.name());
         }
     }
 
