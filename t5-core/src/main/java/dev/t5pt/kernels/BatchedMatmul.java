@@ -11,7 +11,7 @@ import java.util.function.IntConsumer;
 /**
  * The attention's products, c[i] = op(a[i])·op(b[i]) for every i of a batch of small matrices (one per batch
  * row and head), as a register-blocked Vector API kernel: each product packs op(b) row-major into a
- * zero-padded heap panel and op(a) row-major, then computes 4×(2 or 4 vectors) tiles with broadcast-FMA along
+ * zero-padded heap panel and op(a) row-major, then computes 4×(2, 3 or 4 vectors) tiles with broadcast-FMA along
  * the shared dimension; products that share a b (one weight per head) share its packing. Products are spread
  * over the cores; each output element is summed by one thread in a fixed order, so results are bit-reproducible.
  * Shapes: a [n, M, K] (or [n, K, M] when transA), b [nb, K, N] (or [nb, N, K] when transB) with nb dividing n
@@ -91,16 +91,22 @@ final class BatchedMatmul {
         int m;
         int k;
         int cols;
-        int vn;                      // vectors per tile row: d_kv-wide outputs take 4
+        int vn;                      // vectors per tile row
         int pad;
+
+        /** cols rounded up to whole tiles of vn vectors. */
+        static int padded(int cols, int vn) {
+            return (cols + vn * W - 1) / (vn * W) * (vn * W);
+        }
 
         static Panels of(int m, int k, int cols) {
             Panels p = PANELS.get();
             p.m = m;
             p.k = k;
             p.cols = cols;
-            p.vn = cols % (4 * W) == 0 ? 4 : 2;
-            p.pad = (cols + p.vn * W - 1) / (p.vn * W) * (p.vn * W);
+            // vectors per tile row: d_kv-wide outputs take 4; others the width that pads least (228 keys: 3)
+            p.vn = cols % (4 * W) == 0 ? 4 : padded(cols, 3) < padded(cols, 2) ? 3 : 2;
+            p.pad = padded(cols, p.vn);
             if (p.bp.length < k * p.pad) {
                 p.bp = new float[k * p.pad];
             }
@@ -142,6 +148,12 @@ final class BatchedMatmul {
                 for (; r + ROWS <= m; r += ROWS) {
                     for (int j = 0; j < pad; j += 4 * W) {
                         tile4x4(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile, add);
+                    }
+                }
+            } else if (vn == 3) {
+                for (; r + ROWS <= m; r += ROWS) {
+                    for (int j = 0; j < pad; j += 3 * W) {
+                        tile4x3(ap, r * rs, rs, ks, bp, pad, j, k, cb, cAt, r, cols, tile, add);
                     }
                 }
             } else {
@@ -245,6 +257,50 @@ final class BatchedMatmul {
         store(cb, cAt, r + 2, j + W, cols, c21, tile, add);
         store(cb, cAt, r + 3, j, cols, c30, tile, add);
         store(cb, cAt, r + 3, j + W, cols, c31, tile, add);
+    }
+
+    /** Rows r..r+3, columns j..j+3W: 12 accumulators. */
+    private static void tile4x3(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, ByteBuffer cb,
+                                int cAt, int r, int cols, float[] tile, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        for (int kk = 0; kk < k; kk++) {
+            int bAt = kk * pad + j;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bAt + 2 * W);
+            int at = a0 + kk * ks;
+            FloatVector x = FloatVector.broadcast(S, ap[at]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            c02 = b2.fma(x, c02);
+            x = FloatVector.broadcast(S, ap[at + rs]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            c12 = b2.fma(x, c12);
+            x = FloatVector.broadcast(S, ap[at + 2 * rs]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            c22 = b2.fma(x, c22);
+            x = FloatVector.broadcast(S, ap[at + 3 * rs]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            c32 = b2.fma(x, c32);
+        }
+        store(cb, cAt, r, j, cols, c00, tile, add);
+        store(cb, cAt, r, j + W, cols, c01, tile, add);
+        store(cb, cAt, r, j + 2 * W, cols, c02, tile, add);
+        store(cb, cAt, r + 1, j, cols, c10, tile, add);
+        store(cb, cAt, r + 1, j + W, cols, c11, tile, add);
+        store(cb, cAt, r + 1, j + 2 * W, cols, c12, tile, add);
+        store(cb, cAt, r + 2, j, cols, c20, tile, add);
+        store(cb, cAt, r + 2, j + W, cols, c21, tile, add);
+        store(cb, cAt, r + 2, j + 2 * W, cols, c22, tile, add);
+        store(cb, cAt, r + 3, j, cols, c30, tile, add);
+        store(cb, cAt, r + 3, j + W, cols, c31, tile, add);
+        store(cb, cAt, r + 3, j + 2 * W, cols, c32, tile, add);
     }
 
     /** Rows r..r+3, columns j..j+4W: 16 accumulators (outputs d_kv wide). */
