@@ -10,6 +10,10 @@ out=$(mktemp)
 run() { # workload shape
   # the JIT needs a few rounds before the timed ones (torch's script warms up once)
   ./t5pt bench "$1" --shape "$2" --reps "$REPS" --warmup 3 --json | sed 's/^/t5pt /' >> "$out"
+  # an untimed PyTorch process first: on the VM these numbers come from, the first process started after
+  # the JVM exits ran up to 2.5x slower for its whole life (torch encoder 1.6-1.8 s instead of 0.6-0.8 s),
+  # which is the machine, not PyTorch
+  /usr/bin/python3 benchmarks/python/t5_torch_bench.py "$1" "$2" 1 > /dev/null
   /usr/bin/python3 benchmarks/python/t5_torch_bench.py "$1" "$2" "$REPS" | sed 's/^/torch /' >> "$out"
 }
 run step t5-small
