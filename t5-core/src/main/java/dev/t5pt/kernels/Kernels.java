@@ -84,6 +84,12 @@ public interface Kernels {
     /** x = max(x, 0) in place; x: [N, F]. */
     void relu(INDArray x);
 
+    /**
+     * out = x + y elementwise (the residual sums); out may be x. All of one shape. A kernel, not an ND4J op, since
+     * a decode step's 18 sums of 512 floats would otherwise cost ~15 µs each in op overhead.
+     */
+    void add(INDArray x, INDArray y, INDArray out);
+
     /** Inverts {@code y = max(x, 0)} from its output: dy = dy ⊙ [y > 0], in place; y, dy: [N, F]. */
     void reluBackward(INDArray y, INDArray dy);
 

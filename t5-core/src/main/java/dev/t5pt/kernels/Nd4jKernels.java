@@ -116,6 +116,11 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
+    public void add(INDArray x, INDArray y, INDArray out) {
+        x.add(y, out);
+    }
+
+    @Override
     public void relu(INDArray x) {
         Transforms.relu(x, false);
     }

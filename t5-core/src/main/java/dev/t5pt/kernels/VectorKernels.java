@@ -367,6 +367,31 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void add(INDArray x, INDArray y, INDArray out) {
+        ByteBuffer xb = HostMemory.bytes(x);
+        ByteBuffer yb = HostMemory.bytes(y);
+        ByteBuffer ob = HostMemory.bytes(out);
+        int x0 = HostMemory.base(x);
+        int y0 = HostMemory.base(y);
+        int o0 = HostMemory.base(out);
+        int n = (int) x.length();
+        if (y.length() != n || out.length() != n) {
+            throw new IllegalArgumentException("add: shapes " + java.util.Arrays.toString(x.shape()) + ", "
+                    + java.util.Arrays.toString(y.shape()) + " -> " + java.util.Arrays.toString(out.shape()));
+        }
+        parallel(n, W, 1, (lo, hi) -> {
+            int j = lo;
+            for (; j <= hi - W; j += W) {
+                FloatVector.fromByteBuffer(S, xb, x0 + j * 4, LE).add(FloatVector.fromByteBuffer(S, yb, y0 + j * 4, LE))
+                        .intoByteBuffer(ob, o0 + j * 4, LE);
+            }
+            for (; j < hi; j++) {
+                ob.putFloat(o0 + j * 4, xb.getFloat(x0 + j * 4) + yb.getFloat(y0 + j * 4));
+            }
+        });
+    }
+
+    @Override
     public void relu(INDArray x) {
         ByteBuffer b = HostMemory.bytes(x);
         int at = HostMemory.base(x);

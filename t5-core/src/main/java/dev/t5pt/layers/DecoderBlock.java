@@ -38,7 +38,7 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
                 new AttentionMask.Causal(0), dropout.selfProbs(), a);
         BlockDropout.apply(kr, dropout.selfOut(), a);
         INDArray mid = act.get(scope + ".mid", n, d);
-        x.add(a, mid);
+        kr.add(x, a, mid);
         INDArray n1 = act.get(Scratch.N1, n, d);
         layerNorm1.forward(kr, mid, n1);
         INDArray c = act.get(Scratch.CROSS_OUT, n, d);
@@ -83,7 +83,7 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
         Attention.Saved self = selfAttention.forwardStep(kr, act, scope + ".attn", n0, selfK, selfV, batch, t, selfBias,
                 new AttentionMask.Causal(t), a);
         INDArray mid = act.get(scope + ".mid", n, d);
-        x.add(a, mid);
+        kr.add(x, a, mid);
         INDArray n1 = act.get(Scratch.N1, n, d);
         layerNorm1.forward(kr, mid, n1);
         INDArray c = act.get(Scratch.CROSS_OUT, n, d);
@@ -101,7 +101,7 @@ public record DecoderBlock(RmsNorm layerNorm0, Attention selfAttention, RmsNorm 
     private Saved crossAndFf(Kernels kr, Activations act, String scope, INDArray x, Attention.Saved self, INDArray mid,
                              Attention.Saved cross, INDArray crossOut, BlockDropout dropout) {
         INDArray crossRes = act.get(scope + ".crossRes", mid.size(0), mid.size(1));
-        mid.add(crossOut, crossRes);
+        kr.add(mid, crossOut, crossRes);
         LayerFF.Saved fs = layerFF.forward(kr, act, scope, crossRes, dropout.ffHidden(), dropout.ffOut());
         return new Saved(x, self, mid, cross, fs, dropout);
     }

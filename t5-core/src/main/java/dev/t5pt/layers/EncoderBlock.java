@@ -34,7 +34,7 @@ public record EncoderBlock(RmsNorm layerNorm0, Attention selfAttention, LayerFF 
                 dropout.selfProbs(), a);
         BlockDropout.apply(kr, dropout.selfOut(), a);
         INDArray mid = act.get(scope + ".mid", n, d);
-        x.add(a, mid);
+        kr.add(x, a, mid);
         LayerFF.Saved fs = layerFF.forward(kr, act, scope, mid, dropout.ffHidden(), dropout.ffOut());
         return new Saved(x, as, fs, dropout);
     }

@@ -21,7 +21,7 @@ public record LayerFF(RmsNorm layerNorm, FeedForward ff) {
         FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", normed, hidden, f);
         BlockDropout.apply(kr, output, f);
         INDArray out = act.get(scope + ".out", n, d);
-        x.add(f, out);
+        kr.add(x, f, out);
         return new Saved(x, fs, out);
     }
 

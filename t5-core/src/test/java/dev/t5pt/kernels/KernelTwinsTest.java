@@ -99,6 +99,22 @@ class KernelTwinsTest {
     }
 
     @Test
+    void residualAddIncludingInPlace() {
+        for (int n : new int[]{1, 13, 512, 40000}) {  // 40000·3 floats: split over the cores
+            INDArray x = randn(3, n);
+            INDArray y = randn(3, n);
+            INDArray a = Nd4j.create(DataType.FLOAT, 3, n);
+            INDArray b = Nd4j.create(DataType.FLOAT, 3, n);
+            fast.add(x, y, a);
+            ref.add(x, y, b);
+            assertEquals(b, a);
+            INDArray inPlace = x.dup();
+            fast.add(inPlace, y, inPlace);
+            assertEquals(b, inPlace);
+        }
+    }
+
+    @Test
     void reluAndGeluGate() {
         for (int n : new int[]{1, 13, 96, 1000}) {
             INDArray x = randn(3, n).muli(4);
