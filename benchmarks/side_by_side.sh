@@ -10,6 +10,11 @@ out=$(mktemp)
 run() { # workload shape
   # the JIT needs a few rounds before the timed ones (torch's script warms up once)
   ./t5pt bench "$1" --shape "$2" --reps "$REPS" --warmup 3 --json | sed 's/^/t5pt /' >> "$out"
+  # PyTorch's GEMMs are OpenBLAS too (Debian's): both sides run the same OpenBLAS kernels, the ones the
+  # launcher chose for t5pt (see ./t5pt; "auto" = OpenBLAS's own detection)
+  local core
+  core=$(tail -n 1 "$out" | sed -n 's/.*"openblas_coretype": "\([^"]*\)".*/\1/p')
+  if [ "${core:-auto}" = auto ]; then unset OPENBLAS_CORETYPE; else export OPENBLAS_CORETYPE="$core"; fi
   # an untimed PyTorch process first: on the VM these numbers come from, the first process started after
   # the JVM exits ran up to 2.5x slower for its whole life (torch encoder 1.6-1.8 s instead of 0.6-0.8 s),
   # which is the machine, not PyTorch
@@ -27,6 +32,8 @@ for line in open(sys.argv[1]):
     impl, js = line.split(" ", 1)
     r = json.loads(js)
     rows[(r["workload"], r["shape"], impl)] = r
+cores = {r.get("openblas_coretype", "?") for r in rows.values()}
+print("OpenBLAS kernels (OPENBLAS_CORETYPE):", ", ".join(sorted(cores)))
 print(f"{'workload':<10} {'shape':<18} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7}   peak RSS t5pt / PyTorch")
 for (w, s, impl), r in sorted(rows.items()):
     if impl != "t5pt":

@@ -5,10 +5,12 @@ the real shapes, all weights requires_grad=False; only the soft prompt gets a gr
 
 Run (2 threads, as the comparison requires):
   OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2 /usr/bin/python3 benchmarks/python/t5_torch_bench.py step t5-small
-Prints one JSON object: median_ms (and ms_per_token for decode), peak_rss_mb.
+(side_by_side.sh also sets OPENBLAS_CORETYPE to the OpenBLAS kernels the t5pt side used.)
+Prints one JSON object: median_ms (and ms_per_token for decode), peak_rss_mb, openblas_coretype.
 """
 import json
 import math
+import os
 import resource
 import statistics
 import sys
@@ -201,7 +203,8 @@ def main():
         times.append((time.perf_counter() - t0) * 1e3)
     out = dict(impl="pytorch " + torch.__version__, workload=workload, shape=shape, reps=reps,
                median_ms=statistics.median(times), min_ms=min(times), max_ms=max(times),
-               peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+               peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+               openblas_coretype=os.environ.get("OPENBLAS_CORETYPE", "auto"))
     if workload == "decode":
         out["ms_per_token"] = out["median_ms"] / tokens
         out["tokens"] = tokens

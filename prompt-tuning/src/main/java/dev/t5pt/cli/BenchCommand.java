@@ -71,16 +71,21 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"checkpointing\": %b, \"reps\": %d, "
-                            + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"kernels\": \"%s\"}%n",
+                            + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"kernels\": \"%s\", \"openblas_coretype\": \"%s\"}%n",
                     workload, shape, checkpointing, reps, median, sorted[0], sorted[reps - 1],
                     workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
-                    rss, w.model().kernels().name());
+                    rss, w.model().kernels().name(), openBlasCoreType());
         } else {
             out.printf(Locale.ROOT, "%s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape,
                     checkpointing ? " (checkpointing)" : "", median, sorted[0], sorted[reps - 1], reps,
                     workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
         }
         return 0;
+    }
+
+    /** The OpenBLAS kernels ND4J's GEMMs were asked to use (the launcher chooses them), or "auto". */
+    static String openBlasCoreType() {
+        return System.getenv().getOrDefault("OPENBLAS_CORETYPE", "auto");
     }
 
     /** Sorted times in ms of {@code reps} runs after {@code warmup} untimed ones. */
