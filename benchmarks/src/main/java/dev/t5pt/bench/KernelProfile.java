@@ -80,10 +80,12 @@ public final class KernelProfile {
         }
         stats.clear();
         int reps = 5;
+        long heap0 = heapAllocated();
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) {
             run.run();
         }
+        long heap = heapAllocated() - heap0;
         double per = step ? reps : reps * (double) tokens;
         String unit = step ? "ms/step" : "ms/token";
         double total = (System.nanoTime() - t0) / 1e6 / per;
@@ -95,9 +97,21 @@ public final class KernelProfile {
         }
         System.out.printf("%s %s: %.1f %s; t5pt kernels %.1f, ND4J and the rest %.1f%n", workload, cfg.dModel() == 512
                 ? "t5-small" : "t5-base-lm-adapt", total, unit, kernels, total - kernels);
+        // a Vector API value that C2 could not keep in registers is boxed: this was ~190 MB per step then
+        System.out.printf("heap allocated: %.2f MB per %s%n", heap / 1e6 / per, step ? "step" : "token");
         if (step) {
             gemmRates(cfg);
         }
+    }
+
+    /** Bytes allocated on the heap so far by all live threads (the caller and the kernel workers). */
+    private static long heapAllocated() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : mx.getAllThreadIds()) {
+            sum += Math.max(0, mx.getThreadAllocatedBytes(id));
+        }
+        return sum;
     }
 
     /** The step's dense product shapes, each alone, as y = x·Wᵀ into a preallocated output. */

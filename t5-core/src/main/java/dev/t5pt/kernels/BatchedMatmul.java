@@ -173,11 +173,11 @@ final class BatchedMatmul {
             }
             for (; r < m; r++) {
                 for (int j = 0; j < pad; j += W) {
-                    FloatVector c0 = FloatVector.zero(S);
+                    FloatVector c0 = add ? FloatVector.fromArray(S, cp, r * pad + j) : FloatVector.zero(S);
                     for (int kk = 0; kk < k; kk++) {
                         c0 = FloatVector.fromArray(S, bp, kk * pad + j).fma(FloatVector.broadcast(S, ap[r * rs + kk * ks]), c0);
                     }
-                    store(cp, pad, r, j, c0, add);
+                    c0.intoArray(cp, r * pad + j);
                 }
             }
             for (int row = 0; row < m; row++) {
@@ -192,6 +192,7 @@ final class BatchedMatmul {
      */
     private static void fewRows(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
                                 ByteBuffer cb, int cAt, int m, int k, int cols, boolean add) {
+        float[] lanes = new float[W];
         for (int r = 0; r < m; r++) {
             int cRow = cAt + 4 * r * cols;
             if (transB) {
@@ -205,7 +206,8 @@ final class BatchedMatmul {
                                     .fma(FloatVector.fromByteBuffer(S, bb, bRow + 4 * kk, LE), acc);
                         }
                     }
-                    float sum = VectorMath.sum(acc);
+                    acc.intoArray(lanes, 0);
+                    float sum = VectorMath.sum(lanes);
                     for (; kk < k; kk++) {
                         sum += ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk)) * bb.getFloat(bRow + 4 * kk);
                     }
@@ -235,48 +237,64 @@ final class BatchedMatmul {
         }
     }
 
-    /** Rows r..r+3, columns j..j+2W: 8 accumulators, broadcast-FMA along k. */
+    /** Rows r..r+3, columns j..j+2W of cp (+)= op(a)·op(b): 8 accumulators, broadcast-FMA along k. The
+     * accumulators start from c (or zero) and end in plain stores: a helper taking the vectors would not be
+     * inlined in methods this large (C2's NodeCountInliningCutoff) and would box them. */
     private static void tile4x2(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, float[] cp,
                                 int r, boolean add) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int o = r * pad + j;  // c(r, j) in cp
+        FloatVector c00 = add ? FloatVector.fromArray(S, cp, o) : FloatVector.zero(S);
+        FloatVector c01 = add ? FloatVector.fromArray(S, cp, o + W) : FloatVector.zero(S);
+        FloatVector c10 = add ? FloatVector.fromArray(S, cp, o + pad) : FloatVector.zero(S);
+        FloatVector c11 = add ? FloatVector.fromArray(S, cp, o + pad + W) : FloatVector.zero(S);
+        FloatVector c20 = add ? FloatVector.fromArray(S, cp, o + 2 * pad) : FloatVector.zero(S);
+        FloatVector c21 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + W) : FloatVector.zero(S);
+        FloatVector c30 = add ? FloatVector.fromArray(S, cp, o + 3 * pad) : FloatVector.zero(S);
+        FloatVector c31 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + W) : FloatVector.zero(S);
         for (int kk = 0; kk < k; kk++) {
             int bAt = kk * pad + j;
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
             FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
             int at = a0 + kk * ks;
-            FloatVector x0 = FloatVector.broadcast(S, ap[at]);
-            FloatVector x1 = FloatVector.broadcast(S, ap[at + rs]);
-            FloatVector x2 = FloatVector.broadcast(S, ap[at + 2 * rs]);
-            FloatVector x3 = FloatVector.broadcast(S, ap[at + 3 * rs]);
-            c00 = b0.fma(x0, c00);
-            c01 = b1.fma(x0, c01);
-            c10 = b0.fma(x1, c10);
-            c11 = b1.fma(x1, c11);
-            c20 = b0.fma(x2, c20);
-            c21 = b1.fma(x2, c21);
-            c30 = b0.fma(x3, c30);
-            c31 = b1.fma(x3, c31);
+            FloatVector x = FloatVector.broadcast(S, ap[at]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, ap[at + rs]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, ap[at + 2 * rs]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, ap[at + 3 * rs]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
         }
-        store(cp, pad, r, j, c00, add);
-        store(cp, pad, r, j + W, c01, add);
-        store(cp, pad, r + 1, j, c10, add);
-        store(cp, pad, r + 1, j + W, c11, add);
-        store(cp, pad, r + 2, j, c20, add);
-        store(cp, pad, r + 2, j + W, c21, add);
-        store(cp, pad, r + 3, j, c30, add);
-        store(cp, pad, r + 3, j + W, c31, add);
+        c00.intoArray(cp, o);
+        c01.intoArray(cp, o + W);
+        c10.intoArray(cp, o + pad);
+        c11.intoArray(cp, o + pad + W);
+        c20.intoArray(cp, o + 2 * pad);
+        c21.intoArray(cp, o + 2 * pad + W);
+        c30.intoArray(cp, o + 3 * pad);
+        c31.intoArray(cp, o + 3 * pad + W);
     }
 
     /** Rows r..r+3, columns j..j+3W: 12 accumulators. */
     private static void tile4x3(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, float[] cp,
                                 int r, boolean add) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        int o = r * pad + j;  // c(r, j) in cp
+        FloatVector c00 = add ? FloatVector.fromArray(S, cp, o) : FloatVector.zero(S);
+        FloatVector c01 = add ? FloatVector.fromArray(S, cp, o + W) : FloatVector.zero(S);
+        FloatVector c02 = add ? FloatVector.fromArray(S, cp, o + 2 * W) : FloatVector.zero(S);
+        FloatVector c10 = add ? FloatVector.fromArray(S, cp, o + pad) : FloatVector.zero(S);
+        FloatVector c11 = add ? FloatVector.fromArray(S, cp, o + pad + W) : FloatVector.zero(S);
+        FloatVector c12 = add ? FloatVector.fromArray(S, cp, o + pad + 2 * W) : FloatVector.zero(S);
+        FloatVector c20 = add ? FloatVector.fromArray(S, cp, o + 2 * pad) : FloatVector.zero(S);
+        FloatVector c21 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + W) : FloatVector.zero(S);
+        FloatVector c22 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W) : FloatVector.zero(S);
+        FloatVector c30 = add ? FloatVector.fromArray(S, cp, o + 3 * pad) : FloatVector.zero(S);
+        FloatVector c31 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + W) : FloatVector.zero(S);
+        FloatVector c32 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W) : FloatVector.zero(S);
         for (int kk = 0; kk < k; kk++) {
             int bAt = kk * pad + j;
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -300,27 +318,40 @@ final class BatchedMatmul {
             c31 = b1.fma(x, c31);
             c32 = b2.fma(x, c32);
         }
-        store(cp, pad, r, j, c00, add);
-        store(cp, pad, r, j + W, c01, add);
-        store(cp, pad, r, j + 2 * W, c02, add);
-        store(cp, pad, r + 1, j, c10, add);
-        store(cp, pad, r + 1, j + W, c11, add);
-        store(cp, pad, r + 1, j + 2 * W, c12, add);
-        store(cp, pad, r + 2, j, c20, add);
-        store(cp, pad, r + 2, j + W, c21, add);
-        store(cp, pad, r + 2, j + 2 * W, c22, add);
-        store(cp, pad, r + 3, j, c30, add);
-        store(cp, pad, r + 3, j + W, c31, add);
-        store(cp, pad, r + 3, j + 2 * W, c32, add);
+        c00.intoArray(cp, o);
+        c01.intoArray(cp, o + W);
+        c02.intoArray(cp, o + 2 * W);
+        c10.intoArray(cp, o + pad);
+        c11.intoArray(cp, o + pad + W);
+        c12.intoArray(cp, o + pad + 2 * W);
+        c20.intoArray(cp, o + 2 * pad);
+        c21.intoArray(cp, o + 2 * pad + W);
+        c22.intoArray(cp, o + 2 * pad + 2 * W);
+        c30.intoArray(cp, o + 3 * pad);
+        c31.intoArray(cp, o + 3 * pad + W);
+        c32.intoArray(cp, o + 3 * pad + 2 * W);
     }
 
     /** Rows r..r+3, columns j..j+4W: 16 accumulators (outputs d_kv wide). */
     private static void tile4x4(float[] ap, int a0, int rs, int ks, float[] bp, int pad, int j, int k, float[] cp,
                                 int r, boolean add) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        int o = r * pad + j;  // c(r, j) in cp
+        FloatVector c00 = add ? FloatVector.fromArray(S, cp, o) : FloatVector.zero(S);
+        FloatVector c01 = add ? FloatVector.fromArray(S, cp, o + W) : FloatVector.zero(S);
+        FloatVector c02 = add ? FloatVector.fromArray(S, cp, o + 2 * W) : FloatVector.zero(S);
+        FloatVector c03 = add ? FloatVector.fromArray(S, cp, o + 3 * W) : FloatVector.zero(S);
+        FloatVector c10 = add ? FloatVector.fromArray(S, cp, o + pad) : FloatVector.zero(S);
+        FloatVector c11 = add ? FloatVector.fromArray(S, cp, o + pad + W) : FloatVector.zero(S);
+        FloatVector c12 = add ? FloatVector.fromArray(S, cp, o + pad + 2 * W) : FloatVector.zero(S);
+        FloatVector c13 = add ? FloatVector.fromArray(S, cp, o + pad + 3 * W) : FloatVector.zero(S);
+        FloatVector c20 = add ? FloatVector.fromArray(S, cp, o + 2 * pad) : FloatVector.zero(S);
+        FloatVector c21 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + W) : FloatVector.zero(S);
+        FloatVector c22 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W) : FloatVector.zero(S);
+        FloatVector c23 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + 3 * W) : FloatVector.zero(S);
+        FloatVector c30 = add ? FloatVector.fromArray(S, cp, o + 3 * pad) : FloatVector.zero(S);
+        FloatVector c31 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + W) : FloatVector.zero(S);
+        FloatVector c32 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W) : FloatVector.zero(S);
+        FloatVector c33 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + 3 * W) : FloatVector.zero(S);
         for (int kk = 0; kk < k; kk++) {
             int bAt = kk * pad + j;
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -349,27 +380,21 @@ final class BatchedMatmul {
             c32 = b2.fma(x, c32);
             c33 = b3.fma(x, c33);
         }
-        store(cp, pad, r, j, c00, add);
-        store(cp, pad, r, j + W, c01, add);
-        store(cp, pad, r, j + 2 * W, c02, add);
-        store(cp, pad, r, j + 3 * W, c03, add);
-        store(cp, pad, r + 1, j, c10, add);
-        store(cp, pad, r + 1, j + W, c11, add);
-        store(cp, pad, r + 1, j + 2 * W, c12, add);
-        store(cp, pad, r + 1, j + 3 * W, c13, add);
-        store(cp, pad, r + 2, j, c20, add);
-        store(cp, pad, r + 2, j + W, c21, add);
-        store(cp, pad, r + 2, j + 2 * W, c22, add);
-        store(cp, pad, r + 2, j + 3 * W, c23, add);
-        store(cp, pad, r + 3, j, c30, add);
-        store(cp, pad, r + 3, j + W, c31, add);
-        store(cp, pad, r + 3, j + 2 * W, c32, add);
-        store(cp, pad, r + 3, j + 3 * W, c33, add);
-    }
-
-    /** Writes (or adds) columns [j, j + W) of row r of the heap tile cp [m, pad]. */
-    private static void store(float[] cp, int pad, int r, int j, FloatVector v, boolean add) {
-        int at = r * pad + j;
-        (add ? v.add(FloatVector.fromArray(S, cp, at)) : v).intoArray(cp, at);
+        c00.intoArray(cp, o);
+        c01.intoArray(cp, o + W);
+        c02.intoArray(cp, o + 2 * W);
+        c03.intoArray(cp, o + 3 * W);
+        c10.intoArray(cp, o + pad);
+        c11.intoArray(cp, o + pad + W);
+        c12.intoArray(cp, o + pad + 2 * W);
+        c13.intoArray(cp, o + pad + 3 * W);
+        c20.intoArray(cp, o + 2 * pad);
+        c21.intoArray(cp, o + 2 * pad + W);
+        c22.intoArray(cp, o + 2 * pad + 2 * W);
+        c23.intoArray(cp, o + 2 * pad + 3 * W);
+        c30.intoArray(cp, o + 3 * pad);
+        c31.intoArray(cp, o + 3 * pad + W);
+        c32.intoArray(cp, o + 3 * pad + 2 * W);
+        c33.intoArray(cp, o + 3 * pad + 3 * W);
     }
 }

@@ -53,10 +53,11 @@ public final class VectorKernels implements Kernels {
         KernelTeam.run(chunks, c -> {
             int from = (int) ((long) out * c / chunks);
             int to = (int) ((long) out * (c + 1) / chunks);
+            float[] lanes = new float[W];
             for (int o = from; o < to; o++) {
                 int wr = w0 + o * in * 4;
                 for (int r = 0; r < rows; r++) {
-                    yb.putFloat(y0 + (r * out + o) * 4, dot(wb, wr, xb, x0 + r * in * 4, in));
+                    yb.putFloat(y0 + (r * out + o) * 4, dot(wb, wr, xb, x0 + r * in * 4, in, lanes));
                 }
             }
         });
@@ -89,14 +90,15 @@ public final class VectorKernels implements Kernels {
                 p == parts - 1 ? n : (int) ((long) units * (p + 1) / parts) * align));
     }
 
-    /** Σ a[i]·b[i] over n floats, in a fixed order (lanes, then the tail). */
-    private static float dot(ByteBuffer a, int at, ByteBuffer b, int bt, int n) {
+    /** Σ a[i]·b[i] over n floats, in a fixed order (lanes, then the tail); lanes: W floats of scratch. */
+    private static float dot(ByteBuffer a, int at, ByteBuffer b, int bt, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
         for (; j <= n - W; j += W) {
             acc = FloatVector.fromByteBuffer(S, a, at + j * 4, LE).fma(FloatVector.fromByteBuffer(S, b, bt + j * 4, LE), acc);
         }
-        float s = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sum(lanes);
         for (; j < n; j++) {
             s += a.getFloat(at + j * 4) * b.getFloat(bt + j * 4);
         }
@@ -114,10 +116,11 @@ public final class VectorKernels implements Kernels {
         int w0 = HostMemory.base(w);
         int o0 = HostMemory.base(out);
         parallel(rows, 1, d, (from, to) -> {
+            float[] lanes = new float[W];  // a vector passed to a call C2 does not inline is boxed: see VectorMath.sum
             for (int r = from; r < to; r++) {
                 int xr = x0 + r * d * 4;
                 int or = o0 + r * d * 4;
-                float ss = sumSquares(xb, xr, d);
+                float ss = sumSquares(xb, xr, d, lanes);
                 float inv = (float) (1.0 / Math.sqrt(ss / d + eps));
                 int j = 0;
                 for (; j <= d - W; j += W) {
@@ -145,11 +148,12 @@ public final class VectorKernels implements Kernels {
         int g0 = HostMemory.base(dOut);
         int d0 = HostMemory.base(dx);
         parallel(rows, 1, d, (from, to) -> {
+            float[] lanes = new float[W];  // a vector passed to a call C2 does not inline is boxed: see VectorMath.sum
             for (int r = from; r < to; r++) {
                 int xr = x0 + r * d * 4;
                 int gr = g0 + r * d * 4;
                 int dr = d0 + r * d * 4;
-                float inv = (float) (1.0 / Math.sqrt(sumSquares(xb, xr, d) / d + eps));
+                float inv = (float) (1.0 / Math.sqrt(sumSquares(xb, xr, d, lanes) / d + eps));
                 // mean(g ⊙ x) with g = w ⊙ dOut
                 FloatVector acc = FloatVector.zero(S);
                 int j = 0;
@@ -158,7 +162,8 @@ public final class VectorKernels implements Kernels {
                             .mul(FloatVector.fromByteBuffer(S, wb, w0 + j * 4, LE));
                     acc = g.fma(FloatVector.fromByteBuffer(S, xb, xr + j * 4, LE), acc);
                 }
-                float gx = VectorMath.sum(acc);
+                acc.intoArray(lanes, 0);
+                float gx = VectorMath.sum(lanes);
                 for (; j < d; j++) {
                     gx += gb.getFloat(gr + j * 4) * wb.getFloat(w0 + j * 4) * xb.getFloat(xr + j * 4);
                 }
@@ -181,14 +186,15 @@ public final class VectorKernels implements Kernels {
         });
     }
 
-    private static float sumSquares(ByteBuffer b, int at, int n) {
+    private static float sumSquares(ByteBuffer b, int at, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
         for (; j <= n - W; j += W) {
             FloatVector v = FloatVector.fromByteBuffer(S, b, at + j * 4, LE);
             acc = v.fma(v, acc);
         }
-        float s = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sum(lanes);
         for (; j < n; j++) {
             float v = b.getFloat(at + j * 4);
             s += v * v;
@@ -224,6 +230,7 @@ public final class VectorKernels implements Kernels {
         float[] pad = mask instanceof AttentionMask.KeyPadding p ? p.additive() : null;
         int causal = mask instanceof AttentionMask.Causal c ? c.queryOffset() : -1;
         return g -> {
+            float[] lanes = new float[W];
             int h = g % heads;
             int batchRow = g / heads;
             for (int i = 0; i < lq; i++) {
@@ -231,14 +238,43 @@ public final class VectorKernels implements Kernels {
                 int brow = bb == null ? -1 : b0 + ((h * lq + i) * lk) * 4;
                 // keys [0, visible) can be seen; causal rows stop at i + offset
                 int visible = causal >= 0 ? Math.min(lk, i + causal + 1) : lk;
-                softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk);
+                softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk, lanes);
             }
         };
     }
 
-    /** One row: s = s + bias + padMask over [0, visible), −∞ beyond; then a stable softmax. */
+    /**
+     * One row: s = s + bias + padMask over [0, visible), −∞ beyond; then a stable softmax. Each pass is its own
+     * small method: in one large method C2 stops inlining (NodeCountInliningCutoff) before reaching
+     * {@link VectorMath#exp(FloatVector)}, and a vector passed to a call that is not inlined is boxed on the heap.
+     */
     private static void softmaxRow(ByteBuffer sb, int row, ByteBuffer bb, int brow, float[] pad, int padAt,
-                                   int visible, int lk) {
+                                   int visible, int lk, float[] lanes) {
+        float max = addBiasMax(sb, row, bb, brow, pad, padAt, visible);
+        if (max == Float.NEGATIVE_INFINITY) {
+            // no visible key: HF's finfo.min mask makes every score equal, i.e. uniform weights
+            float u = 1f / lk;
+            for (int k = 0; k < lk; k++) {
+                sb.putFloat(row + k * 4, u);
+            }
+            return;
+        }
+        float inv = 1f / expSum(sb, row, max, visible, lanes);
+        int j = 0;
+        for (; j <= visible - W; j += W) {
+            FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).mul(inv).intoByteBuffer(sb, row + j * 4, LE);
+        }
+        for (; j < visible; j++) {
+            sb.putFloat(row + j * 4, sb.getFloat(row + j * 4) * inv);
+        }
+        for (j = visible; j < lk; j++) {
+            sb.putFloat(row + j * 4, 0f);
+        }
+    }
+
+    /** s += bias + padMask over [0, visible) of the row, in place; returns the row's maximum there. */
+    private static float addBiasMax(ByteBuffer sb, int row, ByteBuffer bb, int brow, float[] pad, int padAt,
+                                    int visible) {
         FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (; j <= visible - W; j += W) {
@@ -264,38 +300,26 @@ public final class VectorKernels implements Kernels {
             sb.putFloat(row + j * 4, v);
             max = Math.max(max, v);
         }
-        if (max == Float.NEGATIVE_INFINITY) {
-            // no visible key: HF's finfo.min mask makes every score equal, i.e. uniform weights
-            float u = 1f / lk;
-            for (int k = 0; k < lk; k++) {
-                sb.putFloat(row + k * 4, u);
-            }
-            return;
-        }
+        return max;
+    }
+
+    /** s = e^(s − max) over [0, visible) of the row, in place; returns their sum. */
+    private static float expSum(ByteBuffer sb, int row, float max, int visible, float[] lanes) {
         FloatVector sumV = FloatVector.zero(S);
-        j = 0;
+        int j = 0;
         for (; j <= visible - W; j += W) {
             FloatVector e = VectorMath.exp(FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).sub(max));
             e.intoByteBuffer(sb, row + j * 4, LE);
             sumV = sumV.add(e);
         }
-        float sum = VectorMath.sum(sumV);
+        sumV.intoArray(lanes, 0);
+        float sum = VectorMath.sum(lanes);
         for (; j < visible; j++) {
             float e = VectorMath.exp(sb.getFloat(row + j * 4) - max);
             sb.putFloat(row + j * 4, e);
             sum += e;
         }
-        float inv = 1f / sum;
-        j = 0;
-        for (; j <= visible - W; j += W) {
-            FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).mul(inv).intoByteBuffer(sb, row + j * 4, LE);
-        }
-        for (; j < visible; j++) {
-            sb.putFloat(row + j * 4, sb.getFloat(row + j * 4) * inv);
-        }
-        for (j = visible; j < lk; j++) {
-            sb.putFloat(row + j * 4, 0f);
-        }
+        return sum;
     }
 
     @Override
@@ -307,6 +331,7 @@ public final class VectorKernels implements Kernels {
         int p0 = HostMemory.base(probs);
         int d0 = HostMemory.base(dProbs);
         parallel(rows, 1, lk, (from, to) -> {
+            float[] lanes = new float[W];
             for (int r = from; r < to; r++) {
                 int pr = p0 + r * lk * 4;
                 int dr = d0 + r * lk * 4;
@@ -316,7 +341,8 @@ public final class VectorKernels implements Kernels {
                     acc = FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)
                             .fma(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE), acc);
                 }
-                float dot = VectorMath.sum(acc);
+                acc.intoArray(lanes, 0);
+                float dot = VectorMath.sum(lanes);
                 for (; j < lk; j++) {
                     dot += pb.getFloat(pr + j * 4) * db.getFloat(dr + j * 4);
                 }
@@ -344,7 +370,9 @@ public final class VectorKernels implements Kernels {
             FloatVector zero = FloatVector.zero(S);
             for (; j <= hi - W; j += W) {
                 var positive = FloatVector.fromByteBuffer(S, yb, y0 + j * 4, LE).compare(VectorOperators.GT, 0f);
-                FloatVector.fromByteBuffer(S, db, d0 + j * 4, LE).blend(zero, positive.not()).intoByteBuffer(db, d0 + j * 4, LE);
+                // dy where y > 0, else 0 (NaN too); not positive.not(): JDK 17 has no AVX-512 intrinsic for
+                // a mask's not, and its Java fallback allocates every vector of the loop (~2 GB per step)
+                zero.blend(FloatVector.fromByteBuffer(S, db, d0 + j * 4, LE), positive).intoByteBuffer(db, d0 + j * 4, LE);
             }
             for (; j < hi; j++) {
                 if (!(yb.getFloat(y0 + j * 4) > 0f)) {
@@ -564,13 +592,17 @@ public final class VectorKernels implements Kernels {
         int v = (int) logits.size(1);
         ByteBuffer lb = HostMemory.bytes(logits);
         int l0 = HostMemory.base(logits);
-        double sum = 0;
-        for (int n = 0; n < labels.length; n++) {
-            if (labels[n] == ignore) {
-                continue;
+        double[] loss = new double[labels.length];
+        parallel(labels.length, 1, v, (from, to) -> {
+            float[] lanes = new float[W];
+            for (int n = from; n < to; n++) {
+                int row = l0 + n * v * 4;
+                loss[n] = labels[n] == ignore ? 0 : logSumExp(lb, row, v, lanes) - lb.getFloat(row + labels[n] * 4);
             }
-            int row = l0 + n * v * 4;
-            sum += logSumExp(lb, row, v) - lb.getFloat(row + labels[n] * 4);
+        });
+        double sum = 0;
+        for (double l : loss) {  // in row order, whatever the split
+            sum += l;
         }
         return sum;
     }
@@ -582,31 +614,38 @@ public final class VectorKernels implements Kernels {
         ByteBuffer db = HostMemory.bytes(dLogits);
         int l0 = HostMemory.base(logits);
         int d0 = HostMemory.base(dLogits);
-        for (int n = 0; n < labels.length; n++) {
-            int row = l0 + n * v * 4;
-            int drow = d0 + n * v * 4;
-            if (labels[n] == ignore) {
-                for (int j = 0; j < v; j++) {
-                    db.putFloat(drow + j * 4, 0f);
+        float s = (float) scale;
+        parallel(labels.length, 1, v, (from, to) -> {
+            float[] lanes = new float[W];
+            for (int n = from; n < to; n++) {
+                int row = l0 + n * v * 4;
+                int drow = d0 + n * v * 4;
+                if (labels[n] == ignore) {
+                    for (int j = 0; j < v; j++) {
+                        db.putFloat(drow + j * 4, 0f);
+                    }
+                    continue;
                 }
-                continue;
+                scaledSoftmax(lb, row, (float) logSumExp(lb, row, v, lanes), s, db, drow, v);
+                int at = drow + labels[n] * 4;
+                db.putFloat(at, db.getFloat(at) - s);
             }
-            float lse = (float) logSumExp(lb, row, v);
-            float s = (float) scale;
-            int j = 0;
-            for (; j <= v - W; j += W) {
-                VectorMath.exp(FloatVector.fromByteBuffer(S, lb, row + j * 4, LE).sub(lse)).mul(s)
-                        .intoByteBuffer(db, drow + j * 4, LE);
-            }
-            for (; j < v; j++) {
-                db.putFloat(drow + j * 4, VectorMath.exp(lb.getFloat(row + j * 4) - lse) * s);
-            }
-            int at = drow + labels[n] * 4;
-            db.putFloat(at, db.getFloat(at) - s);
+        });
+    }
+
+    /** d[j] = s·e^(l[j] − lse) over one row of n (its own method so that C2 inlines the vector exp). */
+    private static void scaledSoftmax(ByteBuffer lb, int row, float lse, float s, ByteBuffer db, int drow, int n) {
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            VectorMath.exp(FloatVector.fromByteBuffer(S, lb, row + j * 4, LE).sub(lse)).mul(s)
+                    .intoByteBuffer(db, drow + j * 4, LE);
+        }
+        for (; j < n; j++) {
+            db.putFloat(drow + j * 4, VectorMath.exp(lb.getFloat(row + j * 4) - lse) * s);
         }
     }
 
-    private static double logSumExp(ByteBuffer b, int row, int n) {
+    private static double logSumExp(ByteBuffer b, int row, int n, float[] lanes) {
         FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (; j <= n - W; j += W) {
@@ -621,7 +660,8 @@ public final class VectorKernels implements Kernels {
         for (; j <= n - W; j += W) {
             sumV = sumV.add(VectorMath.exp(FloatVector.fromByteBuffer(S, b, row + j * 4, LE).sub(max)));
         }
-        double sum = VectorMath.sum(sumV);
+        sumV.intoArray(lanes, 0);
+        double sum = VectorMath.sum(lanes);
         for (; j < n; j++) {
             sum += VectorMath.exp(b.getFloat(row + j * 4) - max);
         }
