@@ -6,6 +6,7 @@ import dev.t5pt.io.RandomWeights;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Retain;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.perf.Workloads;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,7 +24,7 @@ import java.util.TreeMap;
  * products per shape), the rest of the wall time is ND4J (the dense GEMMs and the few element-wise ops), and the
  * dense GEMM shapes of the step are timed alone for their GFLOP/s.
  * Usage: {@code OMP_WAIT_POLICY=PASSIVE java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.t5pt.bench.KernelProfile step|decode [t5-small|t5-base-lm-adapt]}
+ * dev.t5pt.bench.KernelProfile step|encoder|decode [t5-small|t5-base-lm-adapt]}
  */
 public final class KernelProfile {
     private KernelProfile() {
@@ -67,12 +68,14 @@ public final class KernelProfile {
         Activations act = new Activations();
         Random rnd = new Random(1);
         boolean step = workload.equals("step");
-        Batch batch = Workloads.randomBatch(cfg, step ? Workloads.BATCH : 1, Workloads.INPUT_TOKENS,
+        boolean encoder = workload.equals("encoder");  // the step's batch, forward through the encoder only
+        Batch batch = Workloads.randomBatch(cfg, step || encoder ? Workloads.BATCH : 1, Workloads.INPUT_TOKENS,
                 Workloads.TARGET_TOKENS, rnd);
         Nd4j.getRandom().setSeed(1);
         INDArray prompt = Nd4j.rand(DataType.FLOAT, Workloads.PROMPT_LENGTH, cfg.dModel()).subi(0.5);
         int tokens = 32;
         Runnable run = step ? () -> model.lossAndPromptGrad(act, batch, prompt, false)
+                : encoder ? () -> model.encode(act, Retain.NOTHING, batch, prompt)
                 : () -> Greedy.generate(model, act, Batch.inputs(batch.inputIds(), batch.attentionMask()), (INDArray) null,
                 new Greedy.Options(tokens, false), (t, l) -> { });
         for (int i = 0; i < 4; i++) {
@@ -86,8 +89,9 @@ public final class KernelProfile {
             run.run();
         }
         long heap = heapAllocated() - heap0;
-        double per = step ? reps : reps * (double) tokens;
-        String unit = step ? "ms/step" : "ms/token";
+        String per1 = step ? "step" : encoder ? "forward" : "token";
+        double per = step || encoder ? reps : reps * (double) tokens;
+        String unit = "ms/" + per1;
         double total = (System.nanoTime() - t0) / 1e6 / per;
         double kernels = 0;
         for (Map.Entry<String, long[]> e : stats.entrySet()) {
@@ -98,7 +102,7 @@ public final class KernelProfile {
         System.out.printf("%s %s: %.1f %s; t5pt kernels %.1f, ND4J and the rest %.1f%n", workload, cfg.dModel() == 512
                 ? "t5-small" : "t5-base-lm-adapt", total, unit, kernels, total - kernels);
         // a Vector API value that C2 could not keep in registers is boxed: this was ~190 MB per step then
-        System.out.printf("heap allocated: %.2f MB per %s%n", heap / 1e6 / per, step ? "step" : "token");
+        System.out.printf("heap allocated: %.2f MB per %s%n", heap / 1e6 / per, per1);
         if (step) {
             gemmRates(cfg);
         }
