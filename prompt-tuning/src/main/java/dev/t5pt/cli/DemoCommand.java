@@ -57,7 +57,10 @@ final class DemoCommand implements Callable<Integer> {
                         + "task: %d training reviews -> positive/negative, %d dev%n", modelDir, m.config().dModel(),
                 m.config().numLayers(), m.config().numDecoderLayers(), train.examples().size(), dev.examples().size());
         o.flush();
-        TrainConfig cfg = new TrainConfig(steps, 16, 20, "labels", "adafactor", 0.1, "constant", 0, -1, 0, 0.0, 42,
+        // lr 0.03: with 0.1 the best dev score swung between 0.82 and 0.96 as kernel changes moved float rounding
+        // (the prompt flips the random network between predicting one label and the other); 0.03 reached
+        // 0.95-0.98 across rounding variants and seeds
+        TrainConfig cfg = new TrainConfig(steps, 16, 20, "labels", "adafactor", 0.03, "constant", 0, -1, 0, 0.0, 42,
                 100, 100, 0, 32, 8, 64, 4, false, 5);
         if (java.nio.file.Files.exists(run)) {
             TuneCommand.deleteTree(run);
