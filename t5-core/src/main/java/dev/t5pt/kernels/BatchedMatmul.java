@@ -25,6 +25,8 @@ final class BatchedMatmul {
     private static final int W = S.length();
     private static final ByteOrder LE = ByteOrder.nativeOrder();
     private static final int ROWS = 4;
+    /** Rows of a transposed b moved together when packing (see packB). */
+    private static final int TRANSPOSE_BLOCK = 16;
     /** Products smaller than this (decoding) run on the calling thread: a hand-off would cost more. */
     private static final long SERIAL_MAX_FMAS = 1 << 19;
 
@@ -125,12 +127,19 @@ final class BatchedMatmul {
         void packB(ByteBuffer bb, int bAt, boolean transB) {
             bb.asFloatBuffer().get(bAt / 4, ap, 0, k * cols);
             if (transB) {
-                for (int kk = 0; kk < k; kk++) {
-                    int row = kk * pad;
-                    for (int j = 0; j < cols; j++) {
-                        bp[row + j] = ap[j * k + kk];
+                // by blocks of TRANSPOSE_BLOCK rows of b: walking all of them per kk reads with a stride of k
+                // floats, and for k = 512 (2 KB) those lines share two L1 sets and evict each other
+                for (int j0 = 0; j0 < cols; j0 += TRANSPOSE_BLOCK) {
+                    int j1 = Math.min(cols, j0 + TRANSPOSE_BLOCK);
+                    for (int kk = 0; kk < k; kk++) {
+                        int row = kk * pad;
+                        for (int j = j0; j < j1; j++) {
+                            bp[row + j] = ap[j * k + kk];
+                        }
                     }
-                    java.util.Arrays.fill(bp, row + cols, row + pad, 0f);
+                }
+                for (int kk = 0; kk < k; kk++) {
+                    java.util.Arrays.fill(bp, kk * pad + cols, kk * pad + pad, 0f);
                 }
             } else {
                 for (int kk = 0; kk < k; kk++) {
