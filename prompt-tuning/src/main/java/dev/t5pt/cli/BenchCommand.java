@@ -36,6 +36,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "untimed repetitions first (default: ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--warmup-seconds", defaultValue = "10", description = {"and keep warming up for at least this long "
+            + "(default: ${DEFAULT-VALUE}): the JIT compiles for the first ~10 s and meanwhile takes one of the cores"})
+    double warmupSeconds;
+
     @Option(names = "--tokens", defaultValue = "32", description = "decode: tokens per repetition (default: ${DEFAULT-VALUE})")
     int tokens;
 
@@ -53,8 +57,9 @@ final class BenchCommand implements Callable<Integer> {
         if (workload == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "WORKLOAD: give step, encoder or decode (or --quick)");
         }
-        if (reps < 1 || warmup < 0 || tokens < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--reps and --tokens must be ≥ 1, --warmup ≥ 0");
+        if (reps < 1 || warmup < 0 || tokens < 1 || !(warmupSeconds >= 0)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--reps and --tokens must be ≥ 1, --warmup and --warmup-seconds ≥ 0");
         }
         Runnable run;
         Workloads w = new Workloads(Workloads.shape(shape), 42);
@@ -65,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "WORKLOAD: expected step, encoder or decode, found " + workload);
         }
-        double[] sorted = time(run, warmup, reps);
+        double[] sorted = time(run, warmup, warmupSeconds, reps);
         double median = median(sorted);
         long rss = PeakMemory.peakRssMb();
         PrintWriter out = spec.commandLine().getOut();
@@ -88,9 +93,10 @@ final class BenchCommand implements Callable<Integer> {
         return System.getenv().getOrDefault("OPENBLAS_CORETYPE", "auto");
     }
 
-    /** Sorted times in ms of {@code reps} runs after {@code warmup} untimed ones. */
-    static double[] time(Runnable run, int warmup, int reps) {
-        for (int i = 0; i < warmup; i++) {
+    /** Sorted times in ms of {@code reps} runs after at least {@code warmup} untimed ones and {@code warmupSeconds}. */
+    static double[] time(Runnable run, int warmup, double warmupSeconds, int reps) {
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - start < warmupSeconds * 1e9; i++) {
             run.run();
         }
         double[] ms = new double[reps];
@@ -111,9 +117,9 @@ final class BenchCommand implements Callable<Integer> {
     private int quick() {
         PrintWriter out = spec.commandLine().getOut();
         Workloads w = new Workloads(Workloads.shape("t5-small"), 42);
-        double step = median(time(() -> w.step(false), 2, 3));
-        double enc = median(time(w::encoder, 1, 3));
-        double dec = median(time(() -> w.decode(32), 1, 3)) / 32;
+        double step = median(time(() -> w.step(false), 2, 0, 3));
+        double enc = median(time(w::encoder, 1, 0, 3));
+        double dec = median(time(() -> w.decode(32), 1, 0, 3)) / 32;
         out.printf(Locale.ROOT, "t5-small (random weights, B=8, 128 tokens + 100 prompt, 8 targets; kernels %s)%n",
                 w.model().kernels().name());
         out.printf(Locale.ROOT, "  prompt-tuning step  %8.1f ms%n  encoder forward     %8.1f ms%n  greedy decode       %8.2f ms/token (B=1)%n"
