@@ -2,6 +2,7 @@ package dev.t5pt.bench;
 
 import dev.t5pt.config.T5Config;
 import dev.t5pt.generate.Greedy;
+import dev.t5pt.generate.StepListener;
 import dev.t5pt.io.RandomWeights;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
@@ -77,7 +78,7 @@ public final class KernelProfile {
         Runnable run = step ? () -> model.lossAndPromptGrad(act, batch, prompt, false)
                 : encoder ? () -> model.encode(act, Retain.NOTHING, batch, prompt)
                 : () -> Greedy.generate(model, act, Batch.inputs(batch.inputIds(), batch.attentionMask()), (INDArray) null,
-                new Greedy.Options(tokens, false), (t, l) -> { });
+                new Greedy.Options(tokens, false), StepListener.NONE);
         for (int i = 0; i < 4; i++) {
             run.run();
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.t5pt.generate.Beam;
 import dev.t5pt.generate.Greedy;
+import dev.t5pt.generate.StepListener;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.T5Model;
@@ -104,7 +105,7 @@ final class GenerateCommand implements Callable<Integer> {
                     ids[i] = Arrays.copyOf(ids[i], len);
                 }
                 gen.addAll(Arrays.asList(Greedy.generate(m, act, Batch.inputs(ids, mask), p,
-                        new Greedy.Options(maxSteps, true), (t, l) -> { })));
+                        new Greedy.Options(maxSteps, true), StepListener.NONE)));
             } else {
                 gen.add(Beam.search(m, act, tok.encode(texts.get(from)), p, beam, maxSteps, lengthPenalty).get(0).ids());
             }

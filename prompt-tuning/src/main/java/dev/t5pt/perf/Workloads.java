@@ -2,6 +2,7 @@ package dev.t5pt.perf;
 
 import dev.t5pt.config.T5Config;
 import dev.t5pt.generate.Greedy;
+import dev.t5pt.generate.StepListener;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Retain;
@@ -67,7 +68,7 @@ public final class Workloads {
     /** Greedy decoding of {@code tokens} tokens for one 128-token input, no EOS stopping. Returns the ids. */
     public int[][] decode(int tokens) {
         Batch one = Batch.inputs(new int[][]{batch.inputIds()[0]}, new int[][]{batch.attentionMask()[0]});
-        return Greedy.generate(model, act, one, (INDArray) null, new Greedy.Options(tokens, false), (t, l) -> { });
+        return Greedy.generate(model, act, one, (INDArray) null, new Greedy.Options(tokens, false), StepListener.NONE);
     }
 
     public static Batch randomBatch(T5Config cfg, int b, int len, int t, Random r) {

@@ -1,6 +1,7 @@
 package dev.t5pt.tune;
 
 import dev.t5pt.generate.Greedy;
+import dev.t5pt.generate.StepListener;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.RowPrompts;
@@ -54,7 +55,7 @@ public final class Evaluator {
             }
             Batch b = Batcher.pad(data, rows);
             int[][] ids = Greedy.generate(model, act, Batch.inputs(b.inputIds(), b.attentionMask()),
-                    RowPrompts.of(rowPrompts), new Greedy.Options(maxDecodeSteps, true), (t, l) -> { });
+                    RowPrompts.of(rowPrompts), new Greedy.Options(maxDecodeSteps, true), StepListener.NONE);
             for (int r = 0; r < ids.length; r++) {
                 out.get(r % np).add(tok.decode(untilEos(ids[r])));
             }

@@ -67,10 +67,15 @@ public final class Greedy {
             }
             INDArray h = act.get("gen.hidden", b, c.dModel());
             model.decoder().finalLayerNorm().forward(model.kernels(), x, h);
-            INDArray logits = model.logits(act, "gen", h);
-            listener.onStep(t, logits);
+            if (listener.wantsLogits() || b > Kernels.MATVEC_MAX_ROWS) {
+                INDArray logits = model.logits(act, "gen", h);
+                listener.onStep(t, logits);
+                model.kernels().argmaxRows(logits, tokens); // the first maximum on ties, as torch.argmax
+            } else {
+                model.argmaxLogits(act, "gen", h, tokens);  // the same ids without every logit
+            }
             steps = t + 1;
-            if (pick(model.kernels(), logits, tokens, done, out, t, c, opt.stopAtEos())) {
+            if (record(tokens, done, out, t, c, opt.stopAtEos())) {
                 break;
             }
         }
@@ -97,7 +102,8 @@ public final class Greedy {
                     .get(NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()).dup('c');
             listener.onStep(t, last);
             steps = t + 1;
-            boolean finished = pick(model.kernels(), last, tokens, done, out, t, c, opt.stopAtEos());
+            model.kernels().argmaxRows(last, tokens);
+            boolean finished = record(tokens, done, out, t, c, opt.stopAtEos());
             for (int r = 0; r < b; r++) {
                 prefix[r] = Arrays.copyOf(prefix[r], t + 2);
                 prefix[r][t + 1] = tokens[r];
@@ -109,10 +115,8 @@ public final class Greedy {
         return trim(out, steps);
     }
 
-    /** Argmax per row into out[:, t] and tokens; returns true when every row is done. */
-    private static boolean pick(Kernels kernels, INDArray logits, int[] tokens, boolean[] done, int[][] out, int t,
-                                T5Config c, boolean stopAtEos) {
-        kernels.argmaxRows(logits, tokens);  // the first maximum on ties, as torch.argmax
+    /** The picked tokens into out[:, t] (pad for rows already done); returns true when every row is done. */
+    private static boolean record(int[] tokens, boolean[] done, int[][] out, int t, T5Config c, boolean stopAtEos) {
         boolean all = true;
         for (int r = 0; r < tokens.length; r++) {
             int id = done[r] ? c.padTokenId() : tokens[r];

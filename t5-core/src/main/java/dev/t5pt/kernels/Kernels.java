@@ -127,6 +127,17 @@ public interface Kernels {
     void argmaxRows(INDArray x, int[] out);
 
     /**
+     * out[n] = argmax_o (x·Wᵀ)[n, o] exactly as {@link #matVec} then {@link #argmaxRows} would give it: greedy
+     * decoding's pick when nobody needs the logits. A kernel may use screen, W's 8-bit copy with error bounds, to
+     * compute in full only the rows that can hold the maximum. x: [N, D] with N ≤ {@link #MATVEC_MAX_ROWS};
+     * w: [V, D]; screen: {@code QuantizedRows.of(w)}; scratch: [N, V], overwritten.
+     */
+    default void argmaxOfProduct(INDArray x, INDArray w, QuantizedRows screen, INDArray scratch, int[] out) {
+        matVec(x, w, scratch);
+        argmaxRows(scratch, out);
+    }
+
+    /**
      * Mean cross-entropy over rows whose label is not {@code ignore}: −log softmax(logits[n])[labels[n]].
      * logits: [N, V]; labels: [N]. Returns the sum of the per-row losses (the caller divides by the count).
      */

@@ -1,7 +1,9 @@
 package dev.t5pt.kernels;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,6 +20,8 @@ public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder LE = ByteOrder.nativeOrder();
     private static final int W = S.length();
+    /** Bytes as many as S has float lanes (none below 64 bits: then {@link #dotQuantized} runs scalar). */
+    private static final VectorSpecies<Byte> SB = W >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(W * 8)) : null;
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
     static boolean available() {
@@ -585,6 +589,177 @@ public final class VectorKernels implements Kernels {
             }
             out[r] = best;
         }
+    }
+
+    /**
+     * The screened pick (see {@link QuantizedRows} for the bound): a_o from the 8-bit rows for every o, m the
+     * largest lower bound a_o − ‖x‖·bound[o]; a row whose upper bound a_o + ‖x‖·bound[o] is below m cannot hold the
+     * maximum (its value is below that of m's row), so only the others, usually one or two, are computed in full,
+     * with matVec's own dot product, in index order: the same values, the same first maximum. Non-finite values
+     * anywhere fall back to the full product.
+     */
+    @Override
+    public void argmaxOfProduct(INDArray x, INDArray w, QuantizedRows screen, INDArray scratch, int[] out) {
+        int rows = (int) x.size(0);
+        int in = (int) x.size(1);
+        int v = (int) w.size(0);
+        if (screen.rows != v || screen.cols != in) {
+            throw new IllegalArgumentException("screen: expected the 8-bit copy of a [" + v + ", " + in + "] matrix, found ["
+                    + screen.rows + ", " + screen.cols + "]");
+        }
+        ByteBuffer xb = HostMemory.bytes(x);
+        ByteBuffer wb = HostMemory.bytes(w);
+        ByteBuffer ab = HostMemory.bytes(scratch);
+        int x0 = HostMemory.base(x);
+        int w0 = HostMemory.base(w);
+        int a0 = HostMemory.base(scratch);
+        float[] lanes = new float[W];
+        int groups = v / 4;
+        int chunks = Math.max(1, Math.min(groups, PARALLELISM * 16));
+        ScreenPart[] parts = new ScreenPart[chunks];
+        for (int r = 0; r < rows; r++) {
+            int xr = x0 + r * in * 4;
+            int ar = a0 + r * v * 4;
+            double norm = Math.sqrt(sumOfSquares(xb, xr, in)) * (1 + 1e-9);
+            double m = Double.NaN;
+            if (Double.isFinite(norm)) {
+                KernelTeam.run(chunks, c -> parts[c] = screenPart(xb, xr, screen, norm, ab, ar,
+                        c == 0 ? 0 : (int) ((long) groups * c / chunks) * 4,
+                        c == chunks - 1 ? v : (int) ((long) groups * (c + 1) / chunks) * 4));
+                m = Double.NEGATIVE_INFINITY;
+                for (ScreenPart p : parts) {
+                    m = Double.isNaN(p.lower) || Double.isNaN(m) ? Double.NaN : Math.max(m, p.lower);
+                }
+            }
+            int best = Math.abs(m) < 1e37 ? -1 : -2;                  // -2: NaN or overflow, no screening
+            float max = 0;
+            for (int c = 0; c < chunks && best != -2; c++) {
+                ScreenPart p = parts[c];
+                for (int i = 0; i < (p.candidates == null ? p.to - p.from : p.count); i++) {
+                    int o = p.candidates == null ? p.from + i : p.candidates[i];
+                    if (ab.getFloat(ar + o * 4) + norm * screen.bound[o] >= m) {
+                        float y = dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
+                        if (Float.isNaN(y)) {
+                            best = -2;
+                            break;
+                        }
+                        if (best < 0 || y > max) {
+                            best = o;
+                            max = y;
+                        }
+                    }
+                }
+            }
+            if (best == -2) {
+                matVec(x, w, scratch);
+                argmaxRows(scratch, out);
+                return;
+            }
+            out[r] = best;
+        }
+    }
+
+    /**
+     * One part of a screen over rows [from, to): the largest lower bound (NaN if some approximation is not
+     * finite), and the rows whose upper bound reached the running largest lower bound when they were seen, in
+     * order (a superset of the part's rows that can win); candidates null when there were too many to keep.
+     */
+    private record ScreenPart(int from, int to, double lower, int[] candidates, int count) {
+    }
+
+    private static final int SCREEN_KEEP = 64;
+
+    /** a[o] = fl(s_o·Σ x·q_o) for rows [from, to) into the scratch row at ar, and the part's candidates. */
+    private static ScreenPart screenPart(ByteBuffer xb, int xr, QuantizedRows screen, double norm, ByteBuffer ab, int ar,
+                                         int from, int to) {
+        int in = screen.cols;
+        double best = Double.NEGATIVE_INFINITY;
+        int[] kept = new int[SCREEN_KEEP];
+        int count = 0;
+        float[] a4 = new float[4];
+        for (int o = from; o < to; o += 4) {
+            int n4 = Math.min(4, to - o);
+            if (n4 == 4) {
+                dotQuantized4(xb, xr, screen.q, o * in, in, a4);
+            } else {
+                for (int i = 0; i < n4; i++) {
+                    a4[i] = dotQuantized(xb, xr, screen.q, (o + i) * in, in);
+                }
+            }
+            for (int i = 0; i < n4; i++) {
+                float a = screen.scale[o + i] * a4[i];
+                ab.putFloat(ar + (o + i) * 4, a);
+                if (!Float.isFinite(a)) {
+                    return new ScreenPart(from, to, Double.NaN, null, 0);
+                }
+                double slack = norm * screen.bound[o + i];
+                best = Math.max(best, a - slack);
+                if (a + slack >= best && kept != null) {
+                    if (count == SCREEN_KEEP) {
+                        kept = null;
+                    } else {
+                        kept[count++] = o + i;
+                    }
+                }
+            }
+        }
+        return new ScreenPart(from, to, best, kept, count);
+    }
+
+    /** Σ x[i]·q[i] over n values, x floats at xt, q bytes from qt; two accumulators (the order is free here). */
+    private static float dotQuantized(ByteBuffer x, int xt, byte[] q, int qt, int n) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = acc0;
+        int j = 0;
+        for (; SB != null && j <= n - 2 * W; j += 2 * W) {
+            acc0 = bytesToFloats(q, qt + j).fma(FloatVector.fromByteBuffer(S, x, xt + j * 4, LE), acc0);
+            acc1 = bytesToFloats(q, qt + j + W).fma(FloatVector.fromByteBuffer(S, x, xt + (j + W) * 4, LE), acc1);
+        }
+        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            s += x.getFloat(xt + j * 4) * q[qt + j];
+        }
+        return s;
+    }
+
+    /** {@link #dotQuantized} of four consecutive rows of q (row length n) into out[0..4): one x load feeds four. */
+    private static void dotQuantized4(ByteBuffer x, int xt, byte[] q, int qt, int n, float[] out) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int j = 0;
+        for (; SB != null && j <= n - W; j += W) {
+            FloatVector xv = FloatVector.fromByteBuffer(S, x, xt + j * 4, LE);
+            acc0 = bytesToFloats(q, qt + j).fma(xv, acc0);
+            acc1 = bytesToFloats(q, qt + n + j).fma(xv, acc1);
+            acc2 = bytesToFloats(q, qt + 2 * n + j).fma(xv, acc2);
+            acc3 = bytesToFloats(q, qt + 3 * n + j).fma(xv, acc3);
+        }
+        out[0] = acc0.reduceLanes(VectorOperators.ADD);
+        out[1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[2] = acc2.reduceLanes(VectorOperators.ADD);
+        out[3] = acc3.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float xj = x.getFloat(xt + j * 4);
+            for (int i = 0; i < 4; i++) {
+                out[i] += xj * q[qt + i * n + j];
+            }
+        }
+    }
+
+    private static FloatVector bytesToFloats(byte[] q, int at) {
+        return (FloatVector) ByteVector.fromArray(SB, q, at).convertShape(VectorOperators.B2F, S, 0);
+    }
+
+    /** Σ x[i]² over n floats in double: the norm in the screening bound. */
+    private static double sumOfSquares(ByteBuffer x, int at, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            double e = x.getFloat(at + i * 4);
+            s += e * e;
+        }
+        return s;
     }
 
     @Override

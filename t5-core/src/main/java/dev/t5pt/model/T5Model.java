@@ -4,6 +4,7 @@ import dev.t5pt.config.T5Config;
 import dev.t5pt.io.WeightStore;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
+import dev.t5pt.kernels.QuantizedRows;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -28,6 +29,7 @@ public final class T5Model {
     private final dev.t5pt.layers.Linear lmHead; // [V, D]
     private final float logitScale;  // d_model^-0.5 when tied (T5 v1.0), else 1
     private final Activations own = new Activations();
+    private volatile QuantizedRows headScreen;       // greedy decoding's 8-bit head copy, made on first use
 
     T5Model(T5Config config, Kernels kernels, INDArray shared, Encoder encoder, Decoder decoder,
             dev.t5pt.layers.Linear lmHead) {
@@ -177,14 +179,45 @@ public final class T5Model {
 
     /** logits = (h · scale)·W_headᵀ for decoder output h [N, D]; [N, V] in buffer prefix.logits. */
     public INDArray logits(Activations act, String prefix, INDArray hidden) {
-        INDArray in = hidden;
-        if (logitScale != 1f) {
-            in = act.get(prefix + ".scaled", hidden.size(0), hidden.size(1));
-            hidden.mul(logitScale, in);
-        }
+        INDArray in = headInput(act, prefix, hidden);
         INDArray logits = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
         lmHead.forward(kernels, in, logits);
         return logits;
+    }
+
+    /**
+     * out[n] = argmax of the logits of hidden[n] (the first on ties) as {@link #logits} then argmaxRows give it,
+     * without computing every logit where the kernels can screen (an 8-bit copy of the head, made on first use).
+     * hidden: [N, D], N ≤ {@link Kernels#MATVEC_MAX_ROWS}.
+     */
+    public void argmaxLogits(Activations act, String prefix, INDArray hidden, int[] out) {
+        INDArray in = headInput(act, prefix, hidden);
+        INDArray scratch = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
+        kernels.argmaxOfProduct(in, lmHead.weight(), headScreen(), scratch, out);
+    }
+
+    /** The head's input: hidden, times d_model^-0.5 when the head is the tied embedding. */
+    private INDArray headInput(Activations act, String prefix, INDArray hidden) {
+        if (logitScale == 1f) {
+            return hidden;
+        }
+        INDArray in = act.get(prefix + ".scaled", hidden.size(0), hidden.size(1));
+        hidden.mul(logitScale, in);
+        return in;
+    }
+
+    private QuantizedRows headScreen() {
+        QuantizedRows s = headScreen;
+        if (s == null) {
+            synchronized (this) {
+                s = headScreen;
+                if (s == null) {
+                    s = QuantizedRows.of(lmHead.weight());
+                    headScreen = s;
+                }
+            }
+        }
+        return s;
     }
 
     /** Encoder, teacher-forced decoder on shift_right(labels), logits and loss; arrays are act's buffers. */

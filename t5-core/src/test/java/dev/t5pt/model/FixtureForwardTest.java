@@ -125,7 +125,9 @@ class FixtureForwardTest {
                             org.nd4j.linalg.indexing.NDArrayIndex.point(t),
                             org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(l));
             int[][] uncached = Greedy.uncached(m, new Activations(), b, prompt, opt, (t, l) -> { });
+            int[][] picked = Greedy.generate(m, new Activations(), b, prompt, opt, dev.t5pt.generate.StepListener.NONE);
             assertArrayEquals(expected, cached, variant + " cached ids");
+            assertArrayEquals(expected, picked, variant + " cached ids, picked without the logits");
             assertArrayEquals(expected, uncached, variant + " uncached ids");
             assertClose("greedy_logits_" + variant, cachedLogits, expectedLogits, TOL);
         }
