@@ -1,6 +1,7 @@
 package dev.t5pt;
 
 import dev.t5pt.generate.Greedy;
+import dev.t5pt.generate.StepListener;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Forward;
 import dev.t5pt.model.T5Model;
@@ -29,7 +30,7 @@ class ReadmeExampleTest {
 
         var act = new dev.t5pt.model.Activations();                        // reusable buffers, one per thread
         int[][] out = Greedy.generate(model, act, Batch.inputs(ids, mask), prompt,
-                new Greedy.Options(16, true), (step, logits) -> { });      // stops at EOS per row
+                new Greedy.Options(16, true), StepListener.NONE);          // stops at EOS per row
 
         assertTrue(Double.isFinite(f.loss()) && f.loss() > 0);
         assertArrayEquals(new long[]{1, 3, 200}, f.logits().shape());
