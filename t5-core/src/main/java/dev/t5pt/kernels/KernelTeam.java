@@ -23,12 +23,42 @@ final class KernelTeam {
     private static final int WORKERS = Math.max(0, Runtime.getRuntime().availableProcessors() - 1);
     private static final ReentrantLock BUSY = new ReentrantLock();
     private static final Thread[] THREADS = new Thread[WORKERS];
-    private static final AtomicInteger NEXT = new AtomicInteger();
-    private static final AtomicInteger RUNNING = new AtomicInteger();
     private static volatile long generation;
-    private static volatile IntConsumer task;
-    private static volatile int parts;
-    private static volatile Throwable failure;
+    private static volatile Job job;
+
+    /**
+     * One call's parts, taken from its own counter and counted as they finish: the caller waits for the parts,
+     * not for the workers, so a worker that wakes late (parked, or off the core while the JIT or OpenBLAS's
+     * thread runs) costs nothing once the caller has done its share; a worker still holding a finished job finds
+     * no part left in it.
+     */
+    private static final class Job {
+        final IntConsumer part;
+        final int n;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(IntConsumer part, int n) {
+            this.part = part;
+            this.n = n;
+        }
+
+        /** Takes parts until none is left; after a failure the rest are counted without running. */
+        void work() {
+            for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                try {
+                    if (failure == null) {
+                        part.accept(i);
+                    }
+                } catch (Throwable e) {
+                    failure = e;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+    }
 
     static {
         for (int i = 0; i < WORKERS; i++) {
@@ -51,35 +81,29 @@ final class KernelTeam {
             return;
         }
         try {
-            failure = null;
-            task = part;
-            parts = n;
-            NEXT.set(0);
-            RUNNING.set(WORKERS);
-            generation++;                                   // publishes task and parts
+            Job j = new Job(part, n);
+            job = j;
+            generation++;                                   // publishes the job
             for (Thread t : THREADS) {
                 LockSupport.unpark(t);
             }
-            take(part, n);
-            while (RUNNING.get() > 0) {
+            j.work();
+            while (j.done.get() < n) {
                 Thread.onSpinWait();
             }
-            task = null;
-            Throwable f = failure;
+            job = null;
+            Throwable f = j.failure;
             if (f instanceof RuntimeException re) {
                 throw re;
             }
             if (f instanceof Error e) {
                 throw e;
             }
+            if (f != null) {
+                throw new IllegalStateException(f);
+            }
         } finally {
             BUSY.unlock();
-        }
-    }
-
-    private static void take(IntConsumer part, int n) {
-        for (int i = NEXT.getAndIncrement(); i < n; i = NEXT.getAndIncrement()) {
-            part.accept(i);
         }
     }
 
@@ -95,16 +119,9 @@ final class KernelTeam {
                 }
             }
             seen = generation;
-            try {
-                IntConsumer t = task;
-                if (t != null) {
-                    take(t, parts);
-                }
-            } catch (Throwable e) {
-                failure = e;
-                NEXT.set(Integer.MAX_VALUE);
-            } finally {
-                RUNNING.decrementAndGet();
+            Job j = job;
+            if (j != null) {
+                j.work();
             }
         }
     }
