@@ -1,7 +1,6 @@
 package dev.t5pt.generate;
 
 import dev.t5pt.config.T5Config;
-import dev.t5pt.kernels.Kernels;
 import dev.t5pt.layers.DecoderBlock;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
@@ -67,7 +66,7 @@ public final class Greedy {
             }
             INDArray h = act.get("gen.hidden", b, c.dModel());
             model.decoder().finalLayerNorm().forward(model.kernels(), x, h);
-            if (listener.wantsLogits() || b > Kernels.MATVEC_MAX_ROWS) {
+            if (listener.wantsLogits()) {
                 INDArray logits = model.logits(act, "gen", h);
                 listener.onStep(t, logits);
                 model.kernels().argmaxRows(logits, tokens); // the first maximum on ties, as torch.argmax

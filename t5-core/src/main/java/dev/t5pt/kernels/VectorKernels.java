@@ -613,7 +613,6 @@ public final class VectorKernels implements Kernels {
         int x0 = HostMemory.base(x);
         int w0 = HostMemory.base(w);
         int a0 = HostMemory.base(scratch);
-        float[] lanes = new float[W];
         int groups = v / 4;
         int chunks = Math.max(1, Math.min(groups, PARALLELISM * 16));
         ScreenPart[] parts = new ScreenPart[chunks];
@@ -621,42 +620,56 @@ public final class VectorKernels implements Kernels {
             int xr = x0 + r * in * 4;
             int ar = a0 + r * v * 4;
             double norm = Math.sqrt(sumOfSquares(xb, xr, in)) * (1 + 1e-9);
-            double m = Double.NaN;
+            int best = -1;
             if (Double.isFinite(norm)) {
                 KernelTeam.run(chunks, c -> parts[c] = screenPart(xb, xr, screen, norm, ab, ar,
                         c == 0 ? 0 : (int) ((long) groups * c / chunks) * 4,
                         c == chunks - 1 ? v : (int) ((long) groups * (c + 1) / chunks) * 4));
-                m = Double.NEGATIVE_INFINITY;
-                for (ScreenPart p : parts) {
-                    m = Double.isNaN(p.lower) || Double.isNaN(m) ? Double.NaN : Math.max(m, p.lower);
-                }
+                best = exactArgmax(parts, screen, norm, ab, ar, wb, w0, xb, xr);
             }
-            int best = Math.abs(m) < 1e37 ? -1 : -2;                  // -2: NaN or overflow, no screening
-            float max = 0;
-            for (int c = 0; c < chunks && best != -2; c++) {
-                ScreenPart p = parts[c];
-                for (int i = 0; i < (p.candidates == null ? p.to - p.from : p.count); i++) {
-                    int o = p.candidates == null ? p.from + i : p.candidates[i];
-                    if (ab.getFloat(ar + o * 4) + norm * screen.bound[o] >= m) {
-                        float y = dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
-                        if (Float.isNaN(y)) {
-                            best = -2;
-                            break;
-                        }
-                        if (best < 0 || y > max) {
-                            best = o;
-                            max = y;
-                        }
-                    }
-                }
-            }
-            if (best == -2) {
-                matVec(x, w, scratch);
-                argmaxRows(scratch, out);
+            if (best < 0) {                                          // non-finite somewhere: no screening
+                Kernels.super.argmaxOfProduct(x, w, screen, scratch, out);
                 return;
             }
             out[r] = best;
         }
+    }
+
+    /**
+     * The first row holding the maximum of x·w_o among the screened parts' candidates, each computed in full with
+     * matVec's dot product; -1 when the largest lower bound or a candidate's value is not finite.
+     */
+    private static int exactArgmax(ScreenPart[] parts, QuantizedRows screen, double norm, ByteBuffer ab, int ar,
+                                   ByteBuffer wb, int w0, ByteBuffer xb, int xr) {
+        double m = Double.NEGATIVE_INFINITY;                         // the largest lower bound
+        for (ScreenPart p : parts) {
+            m = Math.max(m, p.lower);                                // NaN stays NaN
+        }
+        if (!(Math.abs(m) < 1e37)) {
+            return -1;
+        }
+        int in = screen.cols;
+        float[] lanes = new float[W];
+        int best = -1;
+        float max = 0;
+        for (ScreenPart p : parts) {
+            int n = p.candidates == null ? p.to - p.from : p.count;
+            for (int i = 0; i < n; i++) {
+                int o = p.candidates == null ? p.from + i : p.candidates[i];
+                if (ab.getFloat(ar + o * 4) + norm * screen.bound[o] < m) {
+                    continue;                                        // its value is below m's row's
+                }
+                float y = dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
+                if (Float.isNaN(y)) {
+                    return -1;
+                }
+                if (best < 0 || y > max) {
+                    best = o;
+                    max = y;
+                }
+            }
+        }
+        return best;
     }
 
     /**

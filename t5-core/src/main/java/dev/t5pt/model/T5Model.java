@@ -187,10 +187,14 @@ public final class T5Model {
 
     /**
      * out[n] = argmax of the logits of hidden[n] (the first on ties) as {@link #logits} then argmaxRows give it,
-     * without computing every logit where the kernels can screen (an 8-bit copy of the head, made on first use).
-     * hidden: [N, D], N ≤ {@link Kernels#MATVEC_MAX_ROWS}.
+     * without computing every logit where the kernels can screen (an 8-bit copy of the head, made on first use;
+     * up to {@link Kernels#MATVEC_MAX_ROWS} rows, more go through the logits). hidden: [N, D].
      */
     public void argmaxLogits(Activations act, String prefix, INDArray hidden, int[] out) {
+        if (hidden.size(0) > Kernels.MATVEC_MAX_ROWS) {
+            kernels.argmaxRows(logits(act, prefix, hidden), out);
+            return;
+        }
         INDArray in = headInput(act, prefix, hidden);
         INDArray scratch = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
         kernels.argmaxOfProduct(in, lmHead.weight(), headScreen(), scratch, out);
