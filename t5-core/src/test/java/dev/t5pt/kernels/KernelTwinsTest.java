@@ -305,8 +305,10 @@ class KernelTwinsTest {
 
     @Test
     void batchedMatmulAgreesWithNd4jInEveryTransposition() {
-        // odd sizes: row tails (M not a multiple of 4), column tails (N not a multiple of the vector width)
-        for (int[] d : new int[][]{{3, 7, 5, 9}, {16, 228, 64, 228}, {2, 1, 64, 13}, {5, 33, 17, 70}, {4, 2, 21, 19}, {8, 1, 64, 128}}) {
+        // odd sizes: row tails (M not a multiple of 4), column tails (N not a multiple of the vector width), b
+        // exactly one column panel wide (P·V: 228×228·228×64; 48 = three vectors), several panels and a partial one
+        for (int[] d : new int[][]{{3, 7, 5, 9}, {16, 228, 64, 228}, {2, 1, 64, 13}, {5, 33, 17, 70}, {4, 2, 21, 19},
+                {8, 1, 64, 128}, {3, 230, 228, 64}, {3, 9, 40, 48}, {2, 13, 70, 200}}) {
             int n = d[0], m = d[1], k = d[2], cols = d[3];
             for (boolean ta : new boolean[]{false, true}) {
                 for (boolean tb : new boolean[]{false, true}) {
