@@ -38,52 +38,111 @@ final class BatchedMatmul {
     /** c (+)= op(a)·op(b); then, when given, after(i) for each product i by the thread that computed it. */
     static void multiply(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add,
                          IntConsumer after) {
-        int n = (int) c.size(0);
-        int m = (int) c.size(1);
-        int cols = (int) c.size(2);
-        int k = (int) (transA ? a.size(1) : a.size(2));
-        long aRows = transA ? a.size(2) : a.size(1);
-        long bK = transB ? b.size(2) : b.size(1);
-        long bN = transB ? b.size(1) : b.size(2);
-        int nb = (int) b.size(0);
-        if (a.size(0) != n || nb == 0 || n % nb != 0 || aRows != m || bK != k || bN != cols) {
-            throw new IllegalArgumentException("batched matmul: a " + java.util.Arrays.toString(a.shape())
-                    + (transA ? "ᵀ" : "") + " · b " + java.util.Arrays.toString(b.shape()) + (transB ? "ᵀ" : "")
-                    + " does not fit c " + java.util.Arrays.toString(c.shape()));
-        }
-        ByteBuffer ab = HostMemory.bytes(a);
-        ByteBuffer bb = HostMemory.bytes(b);
-        ByteBuffer cb = HostMemory.bytes(c);
-        int a0 = HostMemory.base(a);
-        int b0 = HostMemory.base(b);
-        int c0 = HostMemory.base(c);
-        int perB = n / nb;
-        IntConsumer part = m < ROWS
+        Operands o = new Operands(a, transA, b, transB, c, add);
+        IntConsumer part = o.m < ROWS
                 ? i -> {
-                    fewRows(ab, a0 + i * m * k * 4, transA, bb, b0 + (i % nb) * k * cols * 4, transB, cb,
-                            c0 + i * m * cols * 4, m, k, cols, add);
+                    o.product(i);
                     if (after != null) {
                         after.accept(i);
                     }
                 }
                 : h -> {  // every product that reads b[h]: b packed once
-                    Panels p = Panels.of(m, k, cols);
-                    p.packB(bb, b0 + h * k * cols * 4, transB);
-                    for (int r = 0; r < perB; r++) {
-                        int i = r * nb + h;
-                        p.multiply(ab, a0 + i * m * k * 4, transA, cb, c0 + i * m * cols * 4, add);
+                    Panels p = o.packed(h);
+                    for (int i = h; i < o.n; i += o.nb) {
+                        o.multiply(p, i);
                         if (after != null) {
                             after.accept(i);
                         }
                     }
                 };
-        int parts = m < ROWS ? n : nb;
-        if ((long) n * m * k * cols < SERIAL_MAX_FMAS) {
+        run(o.m < ROWS ? o.n : o.nb, o.fmas(), part);
+    }
+
+    /**
+     * c[i] (+)= op(a[i])·op(b[i mod nb]) for a given i, on the calling thread, with its own packing of b: for
+     * kernels that chain several products of one head while its operands are in cache.
+     */
+    static IntConsumer products(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
+        return new Operands(a, transA, b, transB, c, add)::product;
+    }
+
+    /** part(0..parts-1) over the cores, or on the calling thread when the work (fmas) is too small to share. */
+    static void run(int parts, long fmas, IntConsumer part) {
+        if (fmas < SERIAL_MAX_FMAS) {
             for (int i = 0; i < parts; i++) {
                 part.accept(i);
             }
         } else {
             KernelTeam.run(parts, part);
+        }
+    }
+
+    /** A batched product's operands, shapes checked: the buffers, byte offsets and sizes of its products. */
+    private static final class Operands {
+        final ByteBuffer ab;
+        final ByteBuffer bb;
+        final ByteBuffer cb;
+        final int a0;
+        final int b0;
+        final int c0;
+        final boolean transA;
+        final boolean transB;
+        final boolean add;
+        final int n;
+        final int nb;
+        final int m;
+        final int k;
+        final int cols;
+
+        Operands(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
+            n = (int) c.size(0);
+            m = (int) c.size(1);
+            cols = (int) c.size(2);
+            k = (int) (transA ? a.size(1) : a.size(2));
+            long aRows = transA ? a.size(2) : a.size(1);
+            long bK = transB ? b.size(2) : b.size(1);
+            long bN = transB ? b.size(1) : b.size(2);
+            nb = (int) b.size(0);
+            if (a.size(0) != n || nb == 0 || n % nb != 0 || aRows != m || bK != k || bN != cols) {
+                throw new IllegalArgumentException("batched matmul: a " + java.util.Arrays.toString(a.shape())
+                        + (transA ? "ᵀ" : "") + " · b " + java.util.Arrays.toString(b.shape()) + (transB ? "ᵀ" : "")
+                        + " does not fit c " + java.util.Arrays.toString(c.shape()));
+            }
+            ab = HostMemory.bytes(a);
+            bb = HostMemory.bytes(b);
+            cb = HostMemory.bytes(c);
+            a0 = HostMemory.base(a);
+            b0 = HostMemory.base(b);
+            c0 = HostMemory.base(c);
+            this.transA = transA;
+            this.transB = transB;
+            this.add = add;
+        }
+
+        long fmas() {
+            return (long) n * m * k * cols;
+        }
+
+        /** This thread's panels holding b[h], packed. */
+        Panels packed(int h) {
+            Panels p = Panels.of(m, k, cols);
+            p.packB(bb, b0 + h * k * cols * 4, transB);
+            return p;
+        }
+
+        /** Product i with b[i mod nb] already in p. */
+        void multiply(Panels p, int i) {
+            p.multiply(ab, a0 + i * m * k * 4, transA, cb, c0 + i * m * cols * 4, add);
+        }
+
+        /** Product i, packing its b unless it has fewer rows than a tile. */
+        void product(int i) {
+            if (m < ROWS) {
+                fewRows(ab, a0 + i * m * k * 4, transA, bb, b0 + (i % nb) * k * cols * 4, transB, cb,
+                        c0 + i * m * cols * 4, m, k, cols, add);
+            } else {
+                multiply(packed(i % nb), i);
+            }
         }
     }
 

@@ -75,6 +75,21 @@ public interface Kernels {
     void softmaxBackward(INDArray probs, INDArray dProbs);
 
     /**
+     * The attention's backward from dCtx through ctx = P·V and P = softmax(Q·Kᵀ + bias + mask), no dropout on P:
+     * dProbs = dCtx·Vᵀ, dV = Pᵀ·dCtx, dProbs → dScores ({@link #softmaxBackward}), dQ = dScores·K,
+     * dK = dScoresᵀ·Q. A kernel may run the five for one head at a time while its [Lq, Lk] slices are in cache.
+     * dCtx, qh, dQh: [B·H, Lq, K]; kh, vh, dKh, dVh: [B·H, Lk, K]; probs, dProbs: [B·H, Lq, Lk].
+     */
+    default void attentionBackward(INDArray dCtx, INDArray probs, INDArray qh, INDArray kh, INDArray vh,
+                                   INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh) {
+        batchedMatmul(dCtx, false, vh, true, dProbs);
+        batchedMatmul(probs, true, dCtx, false, dVh);
+        softmaxBackward(probs, dProbs);
+        batchedMatmul(dProbs, false, kh, false, dQh);
+        batchedMatmul(dProbs, true, qh, false, dKh);
+    }
+
+    /**
      * Inverted dropout in place: x[i] = keep(seed, i) ? x[i] / (1 − rate) : 0, with element i counted in x's
      * row-major order and keep from {@link dev.t5pt.model.Dropout#keep}. Its own backward: applied to the
      * gradient with the same seed.

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.IntConsumer;
 
 /**
  * The fast CPU kernels: JDK Vector API loops over the arrays' host buffers, one pass per row, no
@@ -329,36 +330,52 @@ public final class VectorKernels implements Kernels {
     @Override
     public void softmaxBackward(INDArray probs, INDArray dProbs) {
         int lk = (int) probs.size(2);
-        int rows = (int) (probs.length() / lk);
         ByteBuffer pb = HostMemory.bytes(probs);
         ByteBuffer db = HostMemory.bytes(dProbs);
         int p0 = HostMemory.base(probs);
         int d0 = HostMemory.base(dProbs);
-        parallel(rows, 1, lk, (from, to) -> {
-            float[] lanes = new float[W];
-            for (int r = from; r < to; r++) {
-                int pr = p0 + r * lk * 4;
-                int dr = d0 + r * lk * 4;
-                FloatVector acc = FloatVector.zero(S);
-                int j = 0;
-                for (; j <= lk - W; j += W) {
-                    acc = FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)
-                            .fma(FloatVector.fromByteBuffer(S, db, dr + j * 4, LE), acc);
-                }
-                acc.intoArray(lanes, 0);
-                float dot = VectorMath.sum(lanes);
-                for (; j < lk; j++) {
-                    dot += pb.getFloat(pr + j * 4) * db.getFloat(dr + j * 4);
-                }
-                j = 0;
-                for (; j <= lk - W; j += W) {
-                    FloatVector dp = FloatVector.fromByteBuffer(S, db, dr + j * 4, LE);
-                    dp.sub(dot).mul(FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)).intoByteBuffer(db, dr + j * 4, LE);
-                }
-                for (; j < lk; j++) {
-                    db.putFloat(dr + j * 4, (db.getFloat(dr + j * 4) - dot) * pb.getFloat(pr + j * 4));
-                }
+        parallel((int) (probs.length() / lk), 1, lk, (from, to) -> softmaxBackwardRows(pb, p0, db, d0, lk, from, to));
+    }
+
+    /** dp → p ⊙ (dp − Σⱼ dpⱼ·pⱼ) in place for rows from..to-1 of lk floats. */
+    private static void softmaxBackwardRows(ByteBuffer pb, int p0, ByteBuffer db, int d0, int lk, int from, int to) {
+        float[] lanes = new float[W];
+        for (int r = from; r < to; r++) {
+            int pr = p0 + r * lk * 4;
+            int dr = d0 + r * lk * 4;
+            float dot = dot(pb, pr, db, dr, lk, lanes);
+            int j = 0;
+            for (; j <= lk - W; j += W) {
+                FloatVector dp = FloatVector.fromByteBuffer(S, db, dr + j * 4, LE);
+                dp.sub(dot).mul(FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)).intoByteBuffer(db, dr + j * 4, LE);
             }
+            for (; j < lk; j++) {
+                db.putFloat(dr + j * 4, (db.getFloat(dr + j * 4) - dot) * pb.getFloat(pr + j * 4));
+            }
+        }
+    }
+
+    @Override
+    public void attentionBackward(INDArray dCtx, INDArray probs, INDArray qh, INDArray kh, INDArray vh,
+                                  INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh) {
+        // the five steps of one head by one thread, back to back, while its [Lq, Lk] slices are in cache
+        IntConsumer dP = BatchedMatmul.products(dCtx, false, vh, true, dProbs, false);
+        IntConsumer dV = BatchedMatmul.products(probs, true, dCtx, false, dVh, false);
+        IntConsumer dQ = BatchedMatmul.products(dProbs, false, kh, false, dQh, false);
+        IntConsumer dK = BatchedMatmul.products(dProbs, true, qh, false, dKh, false);
+        int lq = (int) probs.size(1);
+        int lk = (int) probs.size(2);
+        ByteBuffer pb = HostMemory.bytes(probs);
+        ByteBuffer db = HostMemory.bytes(dProbs);
+        int p0 = HostMemory.base(probs);
+        int d0 = HostMemory.base(dProbs);
+        int n = (int) probs.size(0);
+        BatchedMatmul.run(n, 4L * n * lq * lk * dCtx.size(2), g -> {
+            dP.accept(g);
+            dV.accept(g);
+            softmaxBackwardRows(pb, p0, db, d0, lk, g * lq, (g + 1) * lq);
+            dQ.accept(g);
+            dK.accept(g);
         });
     }
 

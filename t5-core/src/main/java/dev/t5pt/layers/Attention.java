@@ -234,17 +234,19 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray dCtx = act.get(Scratch.GRAD_CTX, bh, lq, dKv);
         kr.splitHeads(dMerged, 0, dCtx, batch, 0);                 // merged = merge(ctx)
         INDArray dProbs = act.get(Scratch.GRAD_PROBS, bh, lq, lk);
-        kr.batchedMatmul(dCtx, false, s.vh(), true, dProbs);       // ctx = pd·V → dpd = dctx·Vᵀ
         INDArray dVh = act.get(Scratch.GRAD_VH, bh, lk, dKv);
-        kr.batchedMatmul(dropped(kr, act, s.probs(), s.probsDropout()), true, dCtx, false, dVh); // dV = pdᵀ·dctx
-        if (s.probsDropout().active()) {
-            kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed()); // pd = drop(probs)
-        }
-        kr.softmaxBackward(s.probs(), dProbs);                     // probs = softmax(scores) → dscores
         INDArray dQh = act.get(Scratch.GRAD_QH, bh, lq, dKv);
-        kr.batchedMatmul(dProbs, false, s.kh(), false, dQh);       // scores = Q·Kᵀ → dQ = dscores·K
         INDArray dKh = act.get(Scratch.GRAD_KH, bh, lk, dKv);
-        kr.batchedMatmul(dProbs, true, s.qh(), false, dKh);        //                dK = dscoresᵀ·Q
+        if (s.probsDropout().active()) {
+            kr.batchedMatmul(dCtx, false, s.vh(), true, dProbs);   // ctx = pd·V → dpd = dctx·Vᵀ
+            kr.batchedMatmul(dropped(kr, act, s.probs(), s.probsDropout()), true, dCtx, false, dVh); // dV = pdᵀ·dctx
+            kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed()); // pd = drop(probs)
+            kr.softmaxBackward(s.probs(), dProbs);                 // probs = softmax(scores) → dscores
+            kr.batchedMatmul(dProbs, false, s.kh(), false, dQh);   // scores = Q·Kᵀ → dQ = dscores·K
+            kr.batchedMatmul(dProbs, true, s.qh(), false, dKh);    //                dK = dscoresᵀ·Q
+        } else {                                                   // the same five steps, a head at a time
+            kr.attentionBackward(dCtx, s.probs(), s.qh(), s.kh(), s.vh(), dProbs, dQh, dKh, dVh);
+        }
         if (dxQ == dxKv) {
             INDArray flat = act.get(Scratch.GRAD_FLAT_QKV, dxQ.size(0), 3L * inner());
             kr.mergeHeads(dQh, flat, 0, batch);

@@ -342,6 +342,41 @@ class KernelTwinsTest {
     }
 
     @Test
+    void attentionBackwardByHeadsIsTheFiveSteps() {
+        // T5-like (decoder self-attention with 2 queries, encoder with row and column tails), the fused kernel
+        // gives the very floats of its own five steps, and the ND4J twin's within rounding
+        for (int[] d : new int[][]{{6, 2, 2, 16}, {6, 13, 13, 16}, {4, 37, 21, 64}, {2, 230, 228, 64}}) {
+            int n = d[0], lq = d[1], lk = d[2], kv = d[3];
+            INDArray dCtx = randn(n, lq, kv);
+            INDArray q = randn(n, lq, kv);
+            INDArray k = randn(n, lk, kv);
+            INDArray v = randn(n, lk, kv);
+            INDArray probs = randn(n, lq, lk).muli(2);
+            fast.softmax(probs, null, AttentionMask.NONE, 1);
+            INDArray[] fused = outputs(n, lq, lk, kv);
+            INDArray[] steps = outputs(n, lq, lk, kv);
+            INDArray[] twin = outputs(n, lq, lk, kv);
+            fast.attentionBackward(dCtx, probs, q, k, v, fused[0], fused[1], fused[2], fused[3]);
+            fast.batchedMatmul(dCtx, false, v, true, steps[0]);
+            fast.batchedMatmul(probs, true, dCtx, false, steps[3]);
+            fast.softmaxBackward(probs, steps[0]);
+            fast.batchedMatmul(steps[0], false, k, false, steps[1]);
+            fast.batchedMatmul(steps[0], true, q, false, steps[2]);
+            ref.attentionBackward(dCtx, probs, q, k, v, twin[0], twin[1], twin[2], twin[3]);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(steps[i], fused[i], "output " + i + " of " + java.util.Arrays.toString(d));
+                close(fused[i], twin[i], 1e-5);
+            }
+        }
+    }
+
+    /** dScores [n, lq, lk], dQ [n, lq, kv], dK and dV [n, lk, kv]. */
+    private static INDArray[] outputs(int n, int lq, int lk, int kv) {
+        return new INDArray[]{Nd4j.create(DataType.FLOAT, n, lq, lk), Nd4j.create(DataType.FLOAT, n, lq, kv),
+                Nd4j.create(DataType.FLOAT, n, lk, kv), Nd4j.create(DataType.FLOAT, n, lk, kv)};
+    }
+
+    @Test
     void batchedMatmulReusesBPerHeadAndAccumulates() {
         // b holds one matrix per head (nb = 4) for n = 3 batch rows x 4 heads; c += op(a)·op(b[i mod 4])
         for (int[] d : new int[][]{{12, 8, 64, 512}, {12, 3, 5, 9}, {12, 2, 16, 48}}) {
