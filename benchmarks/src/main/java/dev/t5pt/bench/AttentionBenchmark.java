@@ -97,8 +97,7 @@ public class AttentionBenchmark {
 
     @Benchmark
     public INDArray forward() {
-        k.attentionProbs(q, kk, bias, mask, heads, probs);  // fused in t5pt's kernels, two ops in ND4J's
-        k.batchedMatmul(probs, false, v, false, ctx);
+        k.attention(q, kk, v, bias, mask, heads, probs, ctx);  // a head at a time in t5pt's kernels
         return ctx;
     }
 

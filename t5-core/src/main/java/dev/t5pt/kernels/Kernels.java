@@ -69,6 +69,16 @@ public interface Kernels {
     }
 
     /**
+     * ctx = probs·V after {@link #attentionProbs}, keeping probs (the backward's): a kernel may run both for one
+     * head at a time, while its probabilities are in cache. vh: [B·H, Lk, K]; ctx: [B·H, Lq, K].
+     */
+    default void attention(INDArray qh, INDArray kh, INDArray vh, INDArray bias, AttentionMask mask, int heads,
+                           INDArray probs, INDArray ctx) {
+        attentionProbs(qh, kh, bias, mask, heads, probs);
+        batchedMatmul(probs, false, vh, false, ctx);
+    }
+
+    /**
      * Inverts the softmax in place: dProbs becomes dScores = p ⊙ (dp − Σⱼ dpⱼ·pⱼ) per row. Hidden keys have
      * p = 0 and get no gradient; the bias is frozen. probs, dProbs: [B·H, Lq, Lk].
      */

@@ -209,7 +209,7 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void softmax(INDArray scores, INDArray bias, AttentionMask mask, int heads) {
-        java.util.function.IntConsumer head = softmaxOfHead(scores, bias, mask, heads);
+        IntConsumer head = softmaxOfHead(scores, bias, mask, heads);
         parallel((int) scores.size(0), 1, scores.size(1) * scores.size(2), (from, to) -> {
             for (int g = from; g < to; g++) {
                 head.accept(g);
@@ -223,8 +223,20 @@ public final class VectorKernels implements Kernels {
         BatchedMatmul.multiply(qh, false, kh, true, probs, false, softmaxOfHead(probs, bias, mask, heads));
     }
 
+    @Override
+    public void attention(INDArray qh, INDArray kh, INDArray vh, INDArray bias, AttentionMask mask, int heads,
+                          INDArray probs, INDArray ctx) {
+        // each head's softmax and P·V right after its scores, by the same thread, while they are in cache
+        IntConsumer softmax = softmaxOfHead(probs, bias, mask, heads);
+        IntConsumer context = BatchedMatmul.products(probs, false, vh, false, ctx, false);
+        BatchedMatmul.multiply(qh, false, kh, true, probs, false, g -> {
+            softmax.accept(g);
+            context.accept(g);
+        });
+    }
+
     /** The softmax of scores[g] (one batch row and head) for a given g. */
-    private static java.util.function.IntConsumer softmaxOfHead(INDArray scores, INDArray bias, AttentionMask mask,
+    private static IntConsumer softmaxOfHead(INDArray scores, INDArray bias, AttentionMask mask,
                                                                int heads) {
         int lq = (int) scores.size(1);
         int lk = (int) scores.size(2);

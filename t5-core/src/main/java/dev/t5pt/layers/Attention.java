@@ -114,9 +114,13 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         long lq = qh.size(1);
         long lk = kh.size(1);
         INDArray probs = act.get(scope + ".probs", bh, lq, lk);
-        kr.attentionProbs(qh, kh, bias, mask, heads, probs);         // softmax(Q·Kᵀ + bias + mask): [B·H, Lq, Lk]
         INDArray ctx = act.get(Scratch.CTX, bh, lq, dKv);
-        kr.batchedMatmul(dropped(kr, act, probs, probsDropout), false, vh, false, ctx); // ctx = drop(probs)·V
+        if (probsDropout.active()) {
+            kr.attentionProbs(qh, kh, bias, mask, heads, probs);     // softmax(Q·Kᵀ + bias + mask): [B·H, Lq, Lk]
+            kr.batchedMatmul(dropped(kr, act, probs, probsDropout), false, vh, false, ctx); // ctx = drop(probs)·V
+        } else {
+            kr.attention(qh, kh, vh, bias, mask, heads, probs, ctx); // the same, a head at a time
+        }
         INDArray merged = act.get(Scratch.MERGED, batch * lq, inner());
         kr.mergeHeads(ctx, merged, 0, batch);                       // [B·Lq, I]
         o.forward(kr, merged, out);                                 // [B·Lq, D]

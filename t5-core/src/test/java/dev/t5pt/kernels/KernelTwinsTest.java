@@ -80,6 +80,17 @@ class KernelTwinsTest {
                         assertEquals(steps, fused, "fused attention probabilities");
                         ref.attentionProbs(q, k, rowBias, m, heads, twin);
                         close(fused, twin, 1e-5);
+                        // and with P·V a head at a time: the floats of attentionProbs then batchedMatmul
+                        INDArray v = randn(batch * heads, lk, 16);
+                        INDArray ctx = Nd4j.create(DataType.FLOAT, batch * heads, rows, 16);
+                        INDArray ctxSteps = Nd4j.create(DataType.FLOAT, batch * heads, rows, 16);
+                        INDArray ctxTwin = Nd4j.create(DataType.FLOAT, batch * heads, rows, 16);
+                        fast.attention(q, k, v, rowBias, m, heads, fused, ctx);
+                        fast.batchedMatmul(steps, false, v, false, ctxSteps);
+                        assertEquals(steps, fused, "probabilities kept by the fused attention");
+                        assertEquals(ctxSteps, ctx, "fused attention context");
+                        ref.attention(q, k, v, rowBias, m, heads, twin, ctxTwin);
+                        close(ctx, ctxTwin, 1e-5);
                     }
                 }
             }
