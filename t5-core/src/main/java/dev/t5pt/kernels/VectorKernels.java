@@ -421,10 +421,13 @@ public final class VectorKernels implements Kernels {
         int at = HostMemory.base(x);
         int n = (int) x.length();
         float scale = 1f / (1f - rate);
-        for (int i = 0; i < n; i++) {
-            int o = at + i * 4;
-            b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i, rate) ? b.getFloat(o) * scale : 0f);
-        }
+        // each element's mask depends on its index alone, so any split gives the same result
+        parallel(n, 1, 4, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int o = at + i * 4;
+                b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i, rate) ? b.getFloat(o) * scale : 0f);
+            }
+        });
     }
 
     @Override

@@ -286,7 +286,7 @@ class KernelTwinsTest {
 
     @Test
     void dropoutMasksAgreeAndHaveTheirRate() {
-        INDArray x = randn(64, 100);
+        INDArray x = randn(300, 300);  // large enough to be split over the cores
         INDArray a = x.dup();
         INDArray b = x.dup();
         fast.dropout(a, 0.25f, 1234L);
