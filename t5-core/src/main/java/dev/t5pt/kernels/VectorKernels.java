@@ -2,6 +2,9 @@ package dev.t5pt.kernels;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -68,6 +71,12 @@ public final class VectorKernels implements Kernels {
         });
     }
 
+    /** Dropout's hash runs in 64-bit lanes: as many floats per step as a preferred vector holds longs. */
+    private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    private static final int DROP_LANES = L.length();
+    private static final VectorSpecies<Float> DROP = VectorSpecies.of(float.class, VectorShape.forBitSize(32 * DROP_LANES));
+    private static final VectorSpecies<Integer> DROP_INT = VectorSpecies.of(int.class, DROP.vectorShape());
+    private static final long[] IOTA = java.util.stream.LongStream.range(0, DROP_LANES).toArray();
     private static final int PARALLELISM = Runtime.getRuntime().availableProcessors();
     /** Work (floats touched) below which a kernel runs on the calling thread: a hand-off costs ~10-20 µs. */
     private static final long PARALLEL_MIN_WORK = 1 << 16;
@@ -421,13 +430,33 @@ public final class VectorKernels implements Kernels {
         int at = HostMemory.base(x);
         int n = (int) x.length();
         float scale = 1f / (1f - rate);
+        // Dropout.keep's test u ≥ rate, u = (h >>> 40)·2⁻²⁴ exactly, is (h >>> 40) ≥ ⌈rate·2²⁴⌉ in integers
+        long threshold = (long) Math.ceil(rate * 0x1p24);
         // each element's mask depends on its index alone, so any split gives the same result
-        parallel(n, 1, 4, (from, to) -> {
-            for (int i = from; i < to; i++) {
+        parallel(n, DROP_LANES, 4, (from, to) -> {
+            int i = from;
+            LongVector lane = LongVector.fromArray(L, IOTA, 0);
+            for (; i <= to - DROP_LANES; i += DROP_LANES) {
+                LongVector h = lane.add(i).mul(0xD1B54A32D192ED03L).lanewise(VectorOperators.XOR, seed);
+                h = mix(h).lanewise(VectorOperators.LSHR, 40);
+                // the dropped lanes, not keep.not(): JDK 17's mask not has no AVX-512 intrinsic (see reluBackward)
+                VectorMask<Float> dropped = ((IntVector) h.convertShape(VectorOperators.L2I, DROP_INT, 0))
+                        .compare(VectorOperators.LT, (int) threshold).cast(DROP);
+                FloatVector.fromByteBuffer(DROP, b, at + i * 4, LE).mul(scale).blend(0f, dropped)
+                        .intoByteBuffer(b, at + i * 4, LE);
+            }
+            for (; i < to; i++) {
                 int o = at + i * 4;
                 b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i, rate) ? b.getFloat(o) * scale : 0f);
             }
         });
+    }
+
+    /** splitmix64's finalizer in each lane (Dropout.mix). */
+    private static LongVector mix(LongVector z) {
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+        z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+        return z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
     }
 
     @Override

@@ -292,6 +292,13 @@ class KernelTwinsTest {
         fast.dropout(a, 0.25f, 1234L);
         ref.dropout(b, 0.25f, 1234L);
         close(a, b, 1e-6);
+        for (float rate : new float[]{0.1f, 0.5f, 0x1p-24f, 1f - 0x1p-24f}) {  // vector lanes and a tail of 3
+            INDArray odd = randn(7, 13);
+            INDArray oddRef = odd.dup();
+            fast.dropout(odd, rate, 99L);
+            ref.dropout(oddRef, rate, 99L);
+            assertEquals(oddRef, odd, "dropout at rate " + rate);
+        }
         double dropped = a.eq(0).castTo(DataType.FLOAT).meanNumber().doubleValue();
         assertEquals(0.25, dropped, 0.02);
         INDArray kept = x.mul(1 / 0.75f);
