@@ -1,6 +1,7 @@
 package dev.t5pt.cli;
 
 import dev.t5pt.perf.PeakMemory;
+import dev.t5pt.model.Dropout;
 import dev.t5pt.perf.Workloads;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--checkpointing", description = "step: recompute encoder blocks during backward")
     boolean checkpointing;
 
+    @Option(names = "--dropout", defaultValue = "0", description = "step: dropout inside the frozen model, as tune trains "
+            + "(default: ${DEFAULT-VALUE}, like the PyTorch side of the side-by-side script)")
+    float dropout;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -61,10 +66,15 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--reps and --tokens must be ≥ 1, --warmup and --warmup-seconds ≥ 0");
         }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--dropout: expected a rate in [0, 1), found " + dropout);
+        }
+        Dropout drop = new Dropout(dropout, 42);
         Runnable run;
         Workloads w = new Workloads(Workloads.shape(shape), 42);
         switch (workload) {
-            case "step" -> run = () -> w.step(checkpointing);
+            case "step" -> run = () -> w.step(checkpointing, drop);
             case "encoder" -> run = w::encoder;
             case "decode" -> run = () -> w.decode(tokens);
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -75,14 +85,14 @@ final class BenchCommand implements Callable<Integer> {
         long rss = PeakMemory.peakRssMb();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"checkpointing\": %b, \"reps\": %d, "
+            out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"checkpointing\": %b, \"dropout\": %s, \"reps\": %d, "
                             + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"kernels\": \"%s\", \"openblas_coretype\": \"%s\"}%n",
-                    workload, shape, checkpointing, reps, median, sorted[0], sorted[reps - 1],
+                    workload, shape, checkpointing, dropout, reps, median, sorted[0], sorted[reps - 1],
                     workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
                     rss, w.model().kernels().name(), openBlasCoreType());
         } else {
             out.printf(Locale.ROOT, "%s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape,
-                    checkpointing ? " (checkpointing)" : "", median, sorted[0], sorted[reps - 1], reps,
+                    (checkpointing ? " (checkpointing)" : "") + (dropout > 0 ? " (dropout " + dropout + ")" : ""), median, sorted[0], sorted[reps - 1], reps,
                     workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
         }
         return 0;

@@ -6,6 +6,7 @@ import dev.t5pt.generate.StepListener;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Retain;
+import dev.t5pt.model.Dropout;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tune.Adafactor;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -30,6 +31,7 @@ public final class Workloads {
     private final INDArray prompt;
     private final Activations act = new Activations();
     private final Adafactor optimizer = new Adafactor(0.8, 1e-30, 1.0, 1e-5);
+    private long steps;
 
     public Workloads(T5Config config, long seed) {
         this.model = T5Model.random(config, seed);
@@ -53,7 +55,12 @@ public final class Workloads {
 
     /** One prompt-tuning step: loss, dL/dP, and the paper's Adafactor update of P. Returns the loss. */
     public double step(boolean checkpointing) {
-        var g = model.lossAndPromptGrad(act, batch, prompt, checkpointing);
+        return step(checkpointing, Dropout.NONE);
+    }
+
+    /** {@link #step(boolean)} with dropout inside the frozen model, as `tune` trains (a new mask every step). */
+    public double step(boolean checkpointing, Dropout dropout) {
+        var g = model.lossAndPromptGrad(act, batch, prompt, checkpointing, dropout.forStep(steps++));
         float[] p = prompt.data().asFloat();
         optimizer.step(p, g.grad().data().asFloat(), (int) prompt.size(0), (int) prompt.size(1), 0.3);
         prompt.data().setData(p);

@@ -51,6 +51,13 @@ class BadInputTest {
     }
 
     @Test
+    void benchDropoutOutsideItsRange() {
+        Cli r = Cli.run("bench", "step", "--dropout", "1.5");
+        assertNotEquals(0, r.code(), "exit code");
+        assertTrue(r.err().contains("--dropout: expected a rate in [0, 1), found 1.5"), r.err());
+    }
+
+    @Test
     void truncatedWeights() throws IOException {
         Path dir = copyModel();
         Path w = dir.resolve("model.safetensors");

@@ -252,24 +252,26 @@ final class BatchedMatmul {
                 if (!transA) {
                     af.get(aAt / 4 + r * k, ap, r * k, rows * k);
                 }
-                if (add) {
+                if (add) {  // the tiles start from cp: c's rows, or zeros
                     for (int i = 0; i < rows; i++) {
                         cf.get(cAt / 4 + (r + i) * cols, cp, i * pad, cols);
                     }
+                } else {
+                    java.util.Arrays.fill(cp, 0, rows * pad, 0f);
                 }
                 if (rows < ROWS) {
-                    fewerRows(r, rows, rs, ks, add);
+                    fewerRows(r, rows, rs, ks);
                 } else if (vn == 4) {
                     for (int j = 0; j < pad; j += 4 * W) {
-                        tile4x4(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad, add);
+                        tile4x4(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
                     }
                 } else if (vn == 3) {
                     for (int j = 0; j < pad; j += 3 * W) {
-                        tile4x3(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad, add);
+                        tile4x3(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
                     }
                 } else {
                     for (int j = 0; j < pad; j += 2 * W) {
-                        tile4x2(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad, add);
+                        tile4x2(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
                     }
                 }
                 for (int i = 0; i < rows; i++) {
@@ -279,12 +281,12 @@ final class BatchedMatmul {
         }
 
         /** The last rows r..r+rows-1 (fewer than a tile) into cp's first rows, one vector at a time. */
-        private void fewerRows(int r, int rows, int rs, int ks, boolean add) {
+        private void fewerRows(int r, int rows, int rs, int ks) {
             int bw = vn * W;
             for (int i = 0; i < rows; i++) {
                 int a0 = (r + i) * rs;
                 for (int j = 0; j < pad; j += W) {
-                    FloatVector c0 = add ? FloatVector.fromArray(S, cp, i * pad + j) : FloatVector.zero(S);
+                    FloatVector c0 = FloatVector.fromArray(S, cp, i * pad + j);
                     int at = j / bw * bw * k + j % bw;  // column j in its panel
                     for (int kk = 0; kk < k; kk++) {
                         c0 = FloatVector.fromArray(S, bp, at + kk * bw).fma(FloatVector.broadcast(S, ap[a0 + kk * ks]), c0);
@@ -347,18 +349,18 @@ final class BatchedMatmul {
     }
 
     /** Rows r..r+3, columns j..j+2W of cp (+)= op(a)·op(b): 8 accumulators, broadcast-FMA along k. The
-     * accumulators start from c (or zero) and end in plain stores: a helper taking the vectors would not be
+     * accumulators start from cp (c's rows, or zeros: no branch to grow the method) and end in plain stores: a helper taking the vectors would not be
      * inlined in methods this large (C2's NodeCountInliningCutoff) and would box them. */
     private static void tile4x2(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad, boolean add) {
-        FloatVector c00 = add ? FloatVector.fromArray(S, cp, o) : FloatVector.zero(S);
-        FloatVector c01 = add ? FloatVector.fromArray(S, cp, o + W) : FloatVector.zero(S);
-        FloatVector c10 = add ? FloatVector.fromArray(S, cp, o + pad) : FloatVector.zero(S);
-        FloatVector c11 = add ? FloatVector.fromArray(S, cp, o + pad + W) : FloatVector.zero(S);
-        FloatVector c20 = add ? FloatVector.fromArray(S, cp, o + 2 * pad) : FloatVector.zero(S);
-        FloatVector c21 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + W) : FloatVector.zero(S);
-        FloatVector c30 = add ? FloatVector.fromArray(S, cp, o + 3 * pad) : FloatVector.zero(S);
-        FloatVector c31 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + W) : FloatVector.zero(S);
+                                int o, int pad) {
+        FloatVector c00 = FloatVector.fromArray(S, cp, o);
+        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
+        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
+        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
+        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
+        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
+        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
+        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
         for (int kk = 0; kk < k; kk++) {
             int bAt = panel + kk * (2 * W);  // constant stride: no bounds checks in the loop
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -389,19 +391,19 @@ final class BatchedMatmul {
 
     /** Rows r..r+3, columns j..j+3W: 12 accumulators. */
     private static void tile4x3(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad, boolean add) {
-        FloatVector c00 = add ? FloatVector.fromArray(S, cp, o) : FloatVector.zero(S);
-        FloatVector c01 = add ? FloatVector.fromArray(S, cp, o + W) : FloatVector.zero(S);
-        FloatVector c02 = add ? FloatVector.fromArray(S, cp, o + 2 * W) : FloatVector.zero(S);
-        FloatVector c10 = add ? FloatVector.fromArray(S, cp, o + pad) : FloatVector.zero(S);
-        FloatVector c11 = add ? FloatVector.fromArray(S, cp, o + pad + W) : FloatVector.zero(S);
-        FloatVector c12 = add ? FloatVector.fromArray(S, cp, o + pad + 2 * W) : FloatVector.zero(S);
-        FloatVector c20 = add ? FloatVector.fromArray(S, cp, o + 2 * pad) : FloatVector.zero(S);
-        FloatVector c21 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + W) : FloatVector.zero(S);
-        FloatVector c22 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W) : FloatVector.zero(S);
-        FloatVector c30 = add ? FloatVector.fromArray(S, cp, o + 3 * pad) : FloatVector.zero(S);
-        FloatVector c31 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + W) : FloatVector.zero(S);
-        FloatVector c32 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W) : FloatVector.zero(S);
+                                int o, int pad) {
+        FloatVector c00 = FloatVector.fromArray(S, cp, o);
+        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
+        FloatVector c02 = FloatVector.fromArray(S, cp, o + 2 * W);
+        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
+        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
+        FloatVector c12 = FloatVector.fromArray(S, cp, o + pad + 2 * W);
+        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
+        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
+        FloatVector c22 = FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W);
+        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
+        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
+        FloatVector c32 = FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W);
         for (int kk = 0; kk < k; kk++) {
             int bAt = panel + kk * (3 * W);  // constant stride: no bounds checks in the loop
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -441,23 +443,23 @@ final class BatchedMatmul {
 
     /** Rows r..r+3, columns j..j+4W: 16 accumulators (outputs d_kv wide). */
     private static void tile4x4(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad, boolean add) {
-        FloatVector c00 = add ? FloatVector.fromArray(S, cp, o) : FloatVector.zero(S);
-        FloatVector c01 = add ? FloatVector.fromArray(S, cp, o + W) : FloatVector.zero(S);
-        FloatVector c02 = add ? FloatVector.fromArray(S, cp, o + 2 * W) : FloatVector.zero(S);
-        FloatVector c03 = add ? FloatVector.fromArray(S, cp, o + 3 * W) : FloatVector.zero(S);
-        FloatVector c10 = add ? FloatVector.fromArray(S, cp, o + pad) : FloatVector.zero(S);
-        FloatVector c11 = add ? FloatVector.fromArray(S, cp, o + pad + W) : FloatVector.zero(S);
-        FloatVector c12 = add ? FloatVector.fromArray(S, cp, o + pad + 2 * W) : FloatVector.zero(S);
-        FloatVector c13 = add ? FloatVector.fromArray(S, cp, o + pad + 3 * W) : FloatVector.zero(S);
-        FloatVector c20 = add ? FloatVector.fromArray(S, cp, o + 2 * pad) : FloatVector.zero(S);
-        FloatVector c21 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + W) : FloatVector.zero(S);
-        FloatVector c22 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W) : FloatVector.zero(S);
-        FloatVector c23 = add ? FloatVector.fromArray(S, cp, o + 2 * pad + 3 * W) : FloatVector.zero(S);
-        FloatVector c30 = add ? FloatVector.fromArray(S, cp, o + 3 * pad) : FloatVector.zero(S);
-        FloatVector c31 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + W) : FloatVector.zero(S);
-        FloatVector c32 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W) : FloatVector.zero(S);
-        FloatVector c33 = add ? FloatVector.fromArray(S, cp, o + 3 * pad + 3 * W) : FloatVector.zero(S);
+                                int o, int pad) {
+        FloatVector c00 = FloatVector.fromArray(S, cp, o);
+        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
+        FloatVector c02 = FloatVector.fromArray(S, cp, o + 2 * W);
+        FloatVector c03 = FloatVector.fromArray(S, cp, o + 3 * W);
+        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
+        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
+        FloatVector c12 = FloatVector.fromArray(S, cp, o + pad + 2 * W);
+        FloatVector c13 = FloatVector.fromArray(S, cp, o + pad + 3 * W);
+        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
+        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
+        FloatVector c22 = FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W);
+        FloatVector c23 = FloatVector.fromArray(S, cp, o + 2 * pad + 3 * W);
+        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
+        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
+        FloatVector c32 = FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W);
+        FloatVector c33 = FloatVector.fromArray(S, cp, o + 3 * pad + 3 * W);
         for (int kk = 0; kk < k; kk++) {
             int bAt = panel + kk * (4 * W);  // constant stride: no bounds checks in the loop
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
