@@ -1,5 +1,6 @@
 package dev.t5pt.kernels;
 
+import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -69,13 +70,25 @@ public interface Kernels {
     }
 
     /**
-     * ctx = probs·V after {@link #attentionProbs}, keeping probs (the backward's): a kernel may run both for one
-     * head at a time, while its probabilities are in cache. vh: [B·H, Lk, K]; ctx: [B·H, Lq, K].
+     * ctx = drop(probs)·V after {@link #attentionProbs}, keeping probs (the backward's); with dropout, dropped
+     * receives drop(probs) (elements counted over the whole array, as {@link #dropout}). A kernel may run it
+     * all for one head at a time, while its probabilities are in cache. vh: [B·H, Lk, K]; ctx: [B·H, Lq, K];
+     * dropped like probs (unused without dropout, may be null then).
      */
     default void attention(INDArray qh, INDArray kh, INDArray vh, INDArray bias, AttentionMask mask, int heads,
-                           INDArray probs, INDArray ctx) {
+                           INDArray probs, INDArray ctx, Dropout drop, INDArray dropped) {
         attentionProbs(qh, kh, bias, mask, heads, probs);
-        batchedMatmul(probs, false, vh, false, ctx);
+        if (drop.active()) {
+            dropped.assign(probs);
+            dropout(dropped, drop.rate(), drop.seed());
+        }
+        batchedMatmul(drop.active() ? dropped : probs, false, vh, false, ctx);
+    }
+
+    /** {@link #attention(INDArray, INDArray, INDArray, INDArray, AttentionMask, int, INDArray, INDArray, Dropout, INDArray)} without dropout. */
+    default void attention(INDArray qh, INDArray kh, INDArray vh, INDArray bias, AttentionMask mask, int heads,
+                           INDArray probs, INDArray ctx) {
+        attention(qh, kh, vh, bias, mask, heads, probs, ctx, Dropout.NONE, null);
     }
 
     /**
@@ -85,18 +98,33 @@ public interface Kernels {
     void softmaxBackward(INDArray probs, INDArray dProbs);
 
     /**
-     * The attention's backward from dCtx through ctx = P·V and P = softmax(Q·Kᵀ + bias + mask), no dropout on P:
-     * dProbs = dCtx·Vᵀ, dV = Pᵀ·dCtx, dProbs → dScores ({@link #softmaxBackward}), dQ = dScores·K,
-     * dK = dScoresᵀ·Q. A kernel may run the five for one head at a time while its [Lq, Lk] slices are in cache.
-     * dCtx, qh, dQh: [B·H, Lq, K]; kh, vh, dKh, dVh: [B·H, Lk, K]; probs, dProbs: [B·H, Lq, Lk].
+     * The attention's backward from dCtx through ctx = drop(P)·V and P = softmax(Q·Kᵀ + bias + mask):
+     * dProbs = dCtx·Vᵀ, dV = drop(P)ᵀ·dCtx (drop(P) regenerated into dropped), dProbs → drop's backward →
+     * dScores ({@link #softmaxBackward}), dQ = dScores·K, dK = dScoresᵀ·Q. A kernel may run them for one head at
+     * a time while its [Lq, Lk] slices are in cache. dCtx, qh, dQh: [B·H, Lq, K]; kh, vh, dKh, dVh:
+     * [B·H, Lk, K]; probs, dProbs, dropped: [B·H, Lq, Lk] (dropped unused without dropout, may be null then).
      */
     default void attentionBackward(INDArray dCtx, INDArray probs, INDArray qh, INDArray kh, INDArray vh,
-                                   INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh) {
+                                   INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh, Dropout drop,
+                                   INDArray dropped) {
         batchedMatmul(dCtx, false, vh, true, dProbs);
-        batchedMatmul(probs, true, dCtx, false, dVh);
+        if (drop.active()) {
+            dropped.assign(probs);
+            dropout(dropped, drop.rate(), drop.seed());
+        }
+        batchedMatmul(drop.active() ? dropped : probs, true, dCtx, false, dVh);
+        if (drop.active()) {
+            dropout(dProbs, drop.rate(), drop.seed());
+        }
         softmaxBackward(probs, dProbs);
         batchedMatmul(dProbs, false, kh, false, dQh);
         batchedMatmul(dProbs, true, qh, false, dKh);
+    }
+
+    /** {@link #attentionBackward(INDArray, INDArray, INDArray, INDArray, INDArray, INDArray, INDArray, INDArray, INDArray, Dropout, INDArray)} without dropout. */
+    default void attentionBackward(INDArray dCtx, INDArray probs, INDArray qh, INDArray kh, INDArray vh,
+                                   INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh) {
+        attentionBackward(dCtx, probs, qh, kh, vh, dProbs, dQh, dKh, dVh, Dropout.NONE, null);
     }
 
     /**

@@ -6,6 +6,7 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
@@ -229,14 +230,32 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void attention(INDArray qh, INDArray kh, INDArray vh, INDArray bias, AttentionMask mask, int heads,
-                          INDArray probs, INDArray ctx) {
-        // each head's softmax and P·V right after its scores, by the same thread, while they are in cache
+                          INDArray probs, INDArray ctx, Dropout drop, INDArray dropped) {
+        // each head's softmax, dropout copy and P·V right after its scores, by the same thread, in cache
         IntConsumer softmax = softmaxOfHead(probs, bias, mask, heads);
-        IntConsumer context = BatchedMatmul.products(probs, false, vh, false, ctx, false);
+        IntConsumer drops = dropHead(probs, drop, dropped);
+        IntConsumer context = BatchedMatmul.products(drop.active() ? dropped : probs, false, vh, false, ctx, false);
         BatchedMatmul.multiply(qh, false, kh, true, probs, false, g -> {
             softmax.accept(g);
+            drops.accept(g);
             context.accept(g);
         });
+    }
+
+    /** g → dropped[g] = drop(probs[g]), its elements counted over the whole array; nothing without dropout. */
+    private static IntConsumer dropHead(INDArray probs, Dropout drop, INDArray dropped) {
+        if (!drop.active()) {
+            return g -> { };
+        }
+        int size = (int) (probs.size(1) * probs.size(2));
+        ByteBuffer pb = HostMemory.bytes(probs);
+        ByteBuffer db = HostMemory.bytes(dropped);
+        int p0 = HostMemory.base(probs);
+        int d0 = HostMemory.base(dropped);
+        return g -> {
+            db.put(d0 + g * size * 4, pb, p0 + g * size * 4, size * 4);
+            dropoutRange(db, d0, g * size, (g + 1) * size, drop.rate(), drop.seed());
+        };
     }
 
     /** The softmax of scores[g] (one batch row and head) for a given g. */
@@ -373,10 +392,12 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void attentionBackward(INDArray dCtx, INDArray probs, INDArray qh, INDArray kh, INDArray vh,
-                                  INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh) {
-        // the five steps of one head by one thread, back to back, while its [Lq, Lk] slices are in cache
+                                  INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh, Dropout drop,
+                                  INDArray dropped) {
+        // the steps of one head by one thread, back to back, while its [Lq, Lk] slices are in cache
         IntConsumer dP = BatchedMatmul.products(dCtx, false, vh, true, dProbs, false);
-        IntConsumer dV = BatchedMatmul.products(probs, true, dCtx, false, dVh, false);
+        IntConsumer drops = dropHead(probs, drop, dropped);
+        IntConsumer dV = BatchedMatmul.products(drop.active() ? dropped : probs, true, dCtx, false, dVh, false);
         IntConsumer dQ = BatchedMatmul.products(dProbs, false, kh, false, dQh, false);
         IntConsumer dK = BatchedMatmul.products(dProbs, true, qh, false, dKh, false);
         int lq = (int) probs.size(1);
@@ -388,7 +409,11 @@ public final class VectorKernels implements Kernels {
         int n = (int) probs.size(0);
         BatchedMatmul.run(n, 4L * n * lq * lk * dCtx.size(2), g -> {
             dP.accept(g);
+            drops.accept(g);
             dV.accept(g);
+            if (drop.active()) {
+                dropoutRange(db, d0, g * lq * lk, (g + 1) * lq * lk, drop.rate(), drop.seed());
+            }
             softmaxBackwardRows(pb, p0, db, d0, lk, g * lq, (g + 1) * lq);
             dQ.accept(g);
             dK.accept(g);
@@ -423,31 +448,35 @@ public final class VectorKernels implements Kernels {
     public void dropout(INDArray x, float rate, long seed) {
         ByteBuffer b = HostMemory.bytes(x);
         int at = HostMemory.base(x);
-        int n = (int) x.length();
+        // each element's mask depends on its index alone, so any split gives the same result
+        parallel((int) x.length(), L.length(), 4, (from, to) -> dropoutRange(b, at, from, to, rate, seed));
+    }
+
+    /**
+     * Dropout of elements from..to-1 (counted from the array's first, at byte at). Dropout.keep's test u ≥ rate,
+     * u = (h >>> 40)·2⁻²⁴ exactly, is (h >>> 40) ≥ ⌈rate·2²⁴⌉ in integers. The hash runs in 64-bit lanes and
+     * lands in a long[], the floats are masked in scalar code: a second float species (8 floats per 8 hashes,
+     * 1.2 instead of 4.5 ms for [64, 228, 228]) took C2's Vector API intrinsics away from the other kernels,
+     * whose type profiles then saw both, and a training step allocated GBs.
+     */
+    private static void dropoutRange(ByteBuffer b, int at, int from, int to, float rate, long seed) {
         float scale = 1f / (1f - rate);
-        // Dropout.keep's test u ≥ rate, u = (h >>> 40)·2⁻²⁴ exactly, is (h >>> 40) ≥ ⌈rate·2²⁴⌉ in integers
         long threshold = (long) Math.ceil(rate * 0x1p24);
-        // each element's mask depends on its index alone, so any split gives the same result. The hash runs
-        // in 64-bit lanes and lands in a long[], the floats are masked in scalar code: a second float species
-        // (8 floats per 8 hashes, 1.2 instead of 4.5 ms for [64, 228, 228]) took C2's Vector API intrinsics
-        // away from the other kernels, whose type profiles then saw both, and a training step allocated GBs
-        parallel(n, L.length(), 4, (from, to) -> {
-            long[] h = new long[L.length()];
-            LongVector iota = LongVector.fromArray(L, IOTA, 0);
-            int i = from;
-            for (; i <= to - h.length; i += h.length) {
-                mix(iota.add(i).mul(0xD1B54A32D192ED03L).lanewise(VectorOperators.XOR, seed))
-                        .lanewise(VectorOperators.LSHR, 40).intoArray(h, 0);
-                for (int l = 0; l < h.length; l++) {
-                    int o = at + (i + l) * 4;
-                    b.putFloat(o, h[l] >= threshold ? b.getFloat(o) * scale : 0f);
-                }
+        long[] h = new long[L.length()];
+        LongVector iota = LongVector.fromArray(L, IOTA, 0);
+        int i = from;
+        for (; i <= to - h.length; i += h.length) {
+            mix(iota.add(i).mul(0xD1B54A32D192ED03L).lanewise(VectorOperators.XOR, seed))
+                    .lanewise(VectorOperators.LSHR, 40).intoArray(h, 0);
+            for (int l = 0; l < h.length; l++) {
+                int o = at + (i + l) * 4;
+                b.putFloat(o, h[l] >= threshold ? b.getFloat(o) * scale : 0f);
             }
-            for (; i < to; i++) {
-                int o = at + i * 4;
-                b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i, rate) ? b.getFloat(o) * scale : 0f);
-            }
-        });
+        }
+        for (; i < to; i++) {
+            int o = at + i * 4;
+            b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i, rate) ? b.getFloat(o) * scale : 0f);
+        }
     }
 
     /** splitmix64's finalizer in each lane (Dropout.mix). */

@@ -115,12 +115,9 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         long lk = kh.size(1);
         INDArray probs = act.get(scope + ".probs", bh, lq, lk);
         INDArray ctx = act.get(Scratch.CTX, bh, lq, dKv);
-        if (probsDropout.active()) {
-            kr.attentionProbs(qh, kh, bias, mask, heads, probs);     // softmax(Q·Kᵀ + bias + mask): [B·H, Lq, Lk]
-            kr.batchedMatmul(dropped(kr, act, probs, probsDropout), false, vh, false, ctx); // ctx = drop(probs)·V
-        } else {
-            kr.attention(qh, kh, vh, bias, mask, heads, probs, ctx); // the same, a head at a time
-        }
+        INDArray pd = probsDropout.active() ? act.get(Scratch.PROBS_DROPPED, bh, lq, lk) : null;
+        // probs = softmax(Q·Kᵀ + bias + mask): [B·H, Lq, Lk]; ctx = drop(probs)·V, a head at a time
+        kr.attention(qh, kh, vh, bias, mask, heads, probs, ctx, probsDropout, pd);
         INDArray merged = act.get(Scratch.MERGED, batch * lq, inner());
         kr.mergeHeads(ctx, merged, 0, batch);                       // [B·Lq, I]
         o.forward(kr, merged, out);                                 // [B·Lq, D]
@@ -241,16 +238,9 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray dVh = act.get(Scratch.GRAD_VH, bh, lk, dKv);
         INDArray dQh = act.get(Scratch.GRAD_QH, bh, lq, dKv);
         INDArray dKh = act.get(Scratch.GRAD_KH, bh, lk, dKv);
-        if (s.probsDropout().active()) {
-            kr.batchedMatmul(dCtx, false, s.vh(), true, dProbs);   // ctx = pd·V → dpd = dctx·Vᵀ
-            kr.batchedMatmul(dropped(kr, act, s.probs(), s.probsDropout()), true, dCtx, false, dVh); // dV = pdᵀ·dctx
-            kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed()); // pd = drop(probs)
-            kr.softmaxBackward(s.probs(), dProbs);                 // probs = softmax(scores) → dscores
-            kr.batchedMatmul(dProbs, false, s.kh(), false, dQh);   // scores = Q·Kᵀ → dQ = dscores·K
-            kr.batchedMatmul(dProbs, true, s.qh(), false, dKh);    //                dK = dscoresᵀ·Q
-        } else {                                                   // the same five steps, a head at a time
-            kr.attentionBackward(dCtx, s.probs(), s.qh(), s.kh(), s.vh(), dProbs, dQh, dKh, dVh);
-        }
+        INDArray pd = s.probsDropout().active() ? act.get(Scratch.PROBS_DROPPED, bh, lq, lk) : null;
+        // ctx = pd·V, pd = drop(probs), probs = softmax(scores), scores = Q·Kᵀ → dpd, dV, dscores, dQ, dK
+        kr.attentionBackward(dCtx, s.probs(), s.qh(), s.kh(), s.vh(), dProbs, dQh, dKh, dVh, s.probsDropout(), pd);
         if (dxQ == dxKv) {
             INDArray flat = act.get(Scratch.GRAD_FLAT_QKV, dxQ.size(0), 3L * inner());
             kr.mergeHeads(dQh, flat, 0, batch);

@@ -385,6 +385,24 @@ class KernelTwinsTest {
                 assertEquals(steps[i], fused[i], "output " + i + " of " + java.util.Arrays.toString(d));
                 close(fused[i], twin[i], 1e-5);
             }
+            // with dropout on P: the ND4J twin's steps, the masks counted over the whole array
+            dev.t5pt.model.Dropout drop = new dev.t5pt.model.Dropout(0.2f, 77L);
+            INDArray ctx = Nd4j.create(DataType.FLOAT, n, lq, kv);
+            INDArray ctxTwin = Nd4j.create(DataType.FLOAT, n, lq, kv);
+            INDArray probsKept = Nd4j.create(DataType.FLOAT, n, lq, lk);
+            INDArray probsTwin = Nd4j.create(DataType.FLOAT, n, lq, lk);
+            INDArray dropped = Nd4j.create(DataType.FLOAT, n, lq, lk);
+            INDArray droppedTwin = Nd4j.create(DataType.FLOAT, n, lq, lk);
+            fast.attention(q, k, v, null, AttentionMask.NONE, 1, probsKept, ctx, drop, dropped);
+            ref.attention(q, k, v, null, AttentionMask.NONE, 1, probsTwin, ctxTwin, drop, droppedTwin);
+            close(probsKept, probsTwin, 1e-5);
+            close(dropped, droppedTwin, 1e-5);
+            close(ctx, ctxTwin, 1e-4);
+            fast.attentionBackward(dCtx, probs, q, k, v, fused[0], fused[1], fused[2], fused[3], drop, dropped);
+            ref.attentionBackward(dCtx, probs, q, k, v, twin[0], twin[1], twin[2], twin[3], drop, droppedTwin);
+            for (int i = 0; i < 4; i++) {
+                close(fused[i], twin[i], 1e-5);
+            }
         }
     }
 
