@@ -348,9 +348,12 @@ final class BatchedMatmul {
         }
     }
 
-    /** Rows r..r+3, columns j..j+2W of cp (+)= op(a)·op(b): 8 accumulators, broadcast-FMA along k. The
-     * accumulators start from cp (c's rows, or zeros: no branch to grow the method) and end in plain stores: a helper taking the vectors would not be
-     * inlined in methods this large (C2's NodeCountInliningCutoff) and would box them. */
+    /**
+     * Rows r..r+3, columns j..j+2W of cp (+)= op(a)·op(b): 8 accumulators, broadcast-FMA along k. The
+     * accumulators start from cp (c's rows, or zeros: no branch to grow the method; with one, C2 compiled the
+     * tiles without their intrinsics in a training step) and end in plain stores: a helper taking the vectors
+     * would not be inlined in methods this large (C2's NodeCountInliningCutoff) and would box them.
+     */
     private static void tile4x2(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
                                 int o, int pad) {
         FloatVector c00 = FloatVector.fromArray(S, cp, o);

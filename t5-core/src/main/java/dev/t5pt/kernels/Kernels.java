@@ -69,6 +69,16 @@ public interface Kernels {
         softmax(probs, bias, mask, heads);
     }
 
+    /** into = drop(probs) (a copy, then {@link #dropout}) and returns it; without dropout, probs itself. */
+    default INDArray dropped(INDArray probs, Dropout drop, INDArray into) {
+        if (!drop.active()) {
+            return probs;
+        }
+        into.assign(probs);
+        dropout(into, drop.rate(), drop.seed());
+        return into;
+    }
+
     /**
      * ctx = drop(probs)·V after {@link #attentionProbs}, keeping probs (the backward's); with dropout, dropped
      * receives drop(probs) (elements counted over the whole array, as {@link #dropout}). A kernel may run it
@@ -78,11 +88,7 @@ public interface Kernels {
     default void attention(INDArray qh, INDArray kh, INDArray vh, INDArray bias, AttentionMask mask, int heads,
                            INDArray probs, INDArray ctx, Dropout drop, INDArray dropped) {
         attentionProbs(qh, kh, bias, mask, heads, probs);
-        if (drop.active()) {
-            dropped.assign(probs);
-            dropout(dropped, drop.rate(), drop.seed());
-        }
-        batchedMatmul(drop.active() ? dropped : probs, false, vh, false, ctx);
+        batchedMatmul(dropped(probs, drop, dropped), false, vh, false, ctx);
     }
 
     /** {@link #attention(INDArray, INDArray, INDArray, INDArray, AttentionMask, int, INDArray, INDArray, Dropout, INDArray)} without dropout. */
@@ -108,11 +114,7 @@ public interface Kernels {
                                    INDArray dProbs, INDArray dQh, INDArray dKh, INDArray dVh, Dropout drop,
                                    INDArray dropped) {
         batchedMatmul(dCtx, false, vh, true, dProbs);
-        if (drop.active()) {
-            dropped.assign(probs);
-            dropout(dropped, drop.rate(), drop.seed());
-        }
-        batchedMatmul(drop.active() ? dropped : probs, true, dCtx, false, dVh);
+        batchedMatmul(dropped(probs, drop, dropped), true, dCtx, false, dVh);
         if (drop.active()) {
             dropout(dProbs, drop.rate(), drop.seed());
         }

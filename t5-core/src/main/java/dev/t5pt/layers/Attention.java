@@ -206,13 +206,7 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
 
     /** probs itself, or its dropout in a scratch buffer (recomputed identically in backward). */
     private static INDArray dropped(Kernels kr, Activations act, INDArray probs, Dropout d) {
-        if (!d.active()) {
-            return probs;
-        }
-        INDArray pd = act.get(Scratch.PROBS_DROPPED, probs.shape());
-        pd.assign(probs);
-        kr.dropout(pd, d.rate(), d.seed());
-        return pd;
+        return d.active() ? kr.dropped(probs, d, act.get(Scratch.PROBS_DROPPED, probs.shape())) : probs;
     }
 
     /**

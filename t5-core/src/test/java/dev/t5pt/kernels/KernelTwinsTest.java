@@ -397,7 +397,7 @@ class KernelTwinsTest {
             ref.attention(q, k, v, null, AttentionMask.NONE, 1, probsTwin, ctxTwin, drop, droppedTwin);
             close(probsKept, probsTwin, 1e-5);
             close(dropped, droppedTwin, 1e-5);
-            close(ctx, ctxTwin, 1e-4);
+            close(ctx, ctxTwin, 1e-5);
             fast.attentionBackward(dCtx, probs, q, k, v, fused[0], fused[1], fused[2], fused[3], drop, dropped);
             ref.attentionBackward(dCtx, probs, q, k, v, twin[0], twin[1], twin[2], twin[3], drop, droppedTwin);
             for (int i = 0; i < 4; i++) {
