@@ -12,12 +12,13 @@ import java.util.function.IntConsumer;
 /**
  * The attention's products, c[i] = op(a[i])·op(b[i]) for every i of a batch of small matrices (one per batch
  * row and head), as a register-blocked Vector API kernel: each product packs op(b) into zero-padded heap
- * column panels ([k, vn·W] each, walked with a constant stride), then, 4 rows at a time, copies those rows of
- * op(a) to the heap and computes 4×(2, 3 or 4 vectors) tiles with broadcast-FMA along the shared dimension into
- * a heap copy of the 4 rows of c, written back row by row (vector stores to the heap are cheaper than to native
- * memory: 215 instead of 169 GFLOP/s for a 228×64·64×228 product); products that share a b (one weight per
- * head) share its packing. Products are spread over the cores; each output element is summed by one thread in
- * a fixed order, so results are bit-reproducible.
+ * column panels ([k, 4W] each, the last 2-4 vectors wide, walked with a constant stride), then, 6 rows at a
+ * time, copies those rows of op(a) to the heap and computes 6×(4, or 2-3 for the last panel, vectors) tiles
+ * with broadcast-FMA along the shared dimension into a heap copy of the 6 rows of c, written back row by row
+ * (vector stores to the heap are cheaper than to native memory: 215 instead of 169 GFLOP/s for a
+ * 228×64·64×228 product); the largest tile holds 29 vectors, sized for AVX-512's 32 registers. Products that
+ * share a b (one weight per head) share its packing. Products are spread over the cores; each output element is
+ * summed by one thread in a fixed order, so results are bit-reproducible.
  * Shapes: a [n, M, K] (or [n, K, M] when transA), b [nb, K, N] (or [nb, N, K] when transB) with nb dividing n
  * (product i takes b[i mod nb]: one weight per head for a batch laid out [B·H, ...]), c [n, M, N]; with add,
  * c += op(a)·op(b).
@@ -26,7 +27,12 @@ final class BatchedMatmul {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int W = S.length();
     private static final ByteOrder LE = ByteOrder.nativeOrder();
-    private static final int ROWS = 4;
+    /** Rows of a tile. */
+    private static final int ROWS = 6;
+    /** Vectors per tile row: every panel of b but the last is 4W wide. */
+    private static final int PANEL_VECTORS = 4;
+    /** Products with fewer rows (decoding) go straight from the buffers, without packing. */
+    private static final int FEW_ROWS = 4;
     /** Products smaller than this (decoding) run on the calling thread: a hand-off would cost more. */
     private static final long SERIAL_MAX_FMAS = 1 << 19;
 
@@ -39,7 +45,7 @@ final class BatchedMatmul {
     static void multiply(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add,
                          IntConsumer after) {
         Operands o = new Operands(a, transA, b, transB, c, add);
-        IntConsumer part = o.m < ROWS
+        IntConsumer part = o.m < FEW_ROWS
                 ? i -> {
                     o.product(i);
                     if (after != null) {
@@ -55,7 +61,7 @@ final class BatchedMatmul {
                         }
                     }
                 };
-        run(o.m < ROWS ? o.n : o.nb, o.fmas(), part);
+        run(o.m < FEW_ROWS ? o.n : o.nb, o.fmas(), part);
     }
 
     /**
@@ -137,7 +143,7 @@ final class BatchedMatmul {
 
         /** Product i, packing its b unless it has fewer rows than a tile. */
         void product(int i) {
-            if (m < ROWS) {
+            if (m < FEW_ROWS) {
                 fewRows(ab, a0 + i * m * k * 4, transA, bb, b0 + (i % nb) * k * cols * 4, transB, cb,
                         c0 + i * m * cols * 4, m, k, cols, add);
             } else {
@@ -148,18 +154,18 @@ final class BatchedMatmul {
 
     /** One thread's packing panels for [m, k]·[k, cols] products, grown as needed and reused. */
     private static final class Panels {
-        float[] bp = new float[0];   // [pad / (vn·W)][k, vn·W]: op(b) by column panels, zero past cols
-        float[] ap = new float[0];   // a as stored: [m, k], or [k, m] when transA; b's staging
-        float[] cp = new float[0];   // 4 rows of c staged: [4, pad]
+        float[] bp = new float[0];   // op(b) by column panels [k, 4W] (the last [k, 2W..4W]), zero past cols
+        float[] ap = new float[0];   // a as stored: [m, k], or [k, m] when transA, and ROWS rows past it; b's staging
+        float[] cp = new float[0];   // ROWS rows of c staged: [ROWS, pad]
         int m;
         int k;
         int cols;
-        int vn;                      // vectors per tile row
-        int pad;
+        int pad;                     // the panels' total width
 
-        /** cols rounded up to whole tiles of vn vectors. */
-        static int padded(int cols, int vn) {
-            return (cols + vn * W - 1) / (vn * W) * (vn * W);
+        /** The width of the panel starting at column j: 4W, or the rest of cols in whole vectors (at least 2). */
+        static int width(int cols, int j) {
+            int vectors = Math.min(PANEL_VECTORS, (cols - j + W - 1) / W);
+            return Math.max(2, vectors) * W;
         }
 
         static Panels of(int m, int k, int cols) {
@@ -167,14 +173,15 @@ final class BatchedMatmul {
             p.m = m;
             p.k = k;
             p.cols = cols;
-            // vectors per tile row: d_kv-wide outputs take 4; others the width that pads least (228 keys: 3)
-            p.vn = cols % (4 * W) == 0 ? 4 : padded(cols, 3) < padded(cols, 2) ? 3 : 2;
-            p.pad = padded(cols, p.vn);
+            int full = cols / (PANEL_VECTORS * W) * (PANEL_VECTORS * W);
+            p.pad = full == cols ? cols : full + width(cols, full);
+            // rows m.. of the last block read past a's m rows (their results are dropped): ROWS·k more floats
+            int aSize = Math.max((m + ROWS) * k, k * cols);
             if (p.bp.length < k * p.pad) {
                 p.bp = new float[k * p.pad];
             }
-            if (p.ap.length < Math.max(m * k, k * cols)) {
-                p.ap = new float[Math.max(m * k, k * cols)];
+            if (p.ap.length < aSize) {
+                p.ap = new float[aSize];
             }
             if (p.cp.length < ROWS * p.pad) {
                 p.cp = new float[ROWS * p.pad];
@@ -184,26 +191,26 @@ final class BatchedMatmul {
 
         /**
          * op(b) at byte offset bAt into bp as column panels: a bulk copy (memcpy speed) into the heap, then for
-         * each block of vn·W columns starting at j, its [k, vn·W] rows at bp[j·k ...], zero past cols. A tile
+         * each panel of width bw starting at column j, its [k, bw] rows at bp[j·k ...], zero past cols. A tile
          * then walks its panel with a constant stride, which lets C2 drop the loads' bounds checks (a row-major
          * [k, pad] panel with its variable stride kept them: 127-137 against 180-200 GFLOP/s for one thread).
          */
         void packB(ByteBuffer bb, int bAt, boolean transB) {
-            int bw = vn * W;
-            if (!transB && cols == bw) {  // one panel, op(b) as stored (d_kv-wide b: P·V, dS·K)
+            if (!transB && cols == pad && cols <= PANEL_VECTORS * W) {  // one panel, op(b) as stored (P·V, dS·K)
                 bb.asFloatBuffer().get(bAt / 4, bp, 0, k * cols);
                 return;
             }
             bb.asFloatBuffer().get(bAt / 4, ap, 0, k * cols);
-            for (int j = 0; j < pad; j += bw) {
+            for (int j = 0; j < pad; j += width(cols, j)) {
+                int bw = width(cols, j);
                 int panel = j * k;
-                int width = Math.min(bw, cols - j);
+                int used = Math.min(bw, cols - j);
                 if (transB) {
                     // b is [cols, k]: four of its rows at a time, each read along k, so that every kk writes
                     // four adjacent floats of the panel (2.5× faster than 16 rows per kk: 4.7 against 11.7 µs
                     // for a 228×64 b, 38 against 96 µs at k = 512)
                     int jj = 0;
-                    for (; jj + 4 <= width; jj += 4) {
+                    for (; jj + 4 <= used; jj += 4) {
                         int src = (j + jj) * k;
                         int dst = panel + jj;
                         for (int kk = 0; kk < k; kk++) {
@@ -215,7 +222,7 @@ final class BatchedMatmul {
                             bp[d + 3] = ap[q + 3 * k];
                         }
                     }
-                    for (; jj < width; jj++) {
+                    for (; jj < used; jj++) {
                         int src = (j + jj) * k;
                         for (int kk = 0; kk < k; kk++) {
                             bp[panel + kk * bw + jj] = ap[src + kk];
@@ -223,12 +230,12 @@ final class BatchedMatmul {
                     }
                 } else {
                     for (int kk = 0; kk < k; kk++) {
-                        System.arraycopy(ap, kk * cols + j, bp, panel + kk * bw, width);
+                        System.arraycopy(ap, kk * cols + j, bp, panel + kk * bw, used);
                     }
                 }
-                if (width < bw) {
+                if (used < bw) {
                     for (int kk = 0; kk < k; kk++) {
-                        java.util.Arrays.fill(bp, panel + kk * bw + width, panel + kk * bw + bw, 0f);
+                        java.util.Arrays.fill(bp, panel + kk * bw + used, panel + kk * bw + bw, 0f);
                     }
                 }
             }
@@ -237,7 +244,9 @@ final class BatchedMatmul {
         /**
          * c (+)= op(a)·op(b) for the packed b, a and c at the given byte offsets, by blocks of ROWS rows: each
          * block's rows of a (unless transposed) and c are staged right before and after its tiles, so c's heap
-         * copy is 4 rows that stay in L1 (as fast as staging whole products, and no [m, pad] copy per thread).
+         * copy is a few rows that stay in L1 (as fast as staging whole products, and no [m, pad] copy per
+         * thread). The last block may have fewer rows: its tiles run in full over whatever floats lie past a's
+         * rows in ap (rows are independent) and only its rows of c are written back.
          */
         void multiply(ByteBuffer ab, int aAt, boolean transA, ByteBuffer cb, int cAt, boolean add) {
             FloatBuffer af = ab.asFloatBuffer();
@@ -252,46 +261,24 @@ final class BatchedMatmul {
                 if (!transA) {
                     af.get(aAt / 4 + r * k, ap, r * k, rows * k);
                 }
-                if (add) {  // the tiles start from cp: c's rows, or zeros
+                java.util.Arrays.fill(cp, 0, ROWS * pad, 0f);  // the tiles start from cp: zeros, or c's rows
+                if (add) {
                     for (int i = 0; i < rows; i++) {
                         cf.get(cAt / 4 + (r + i) * cols, cp, i * pad, cols);
                     }
-                } else {
-                    java.util.Arrays.fill(cp, 0, rows * pad, 0f);
                 }
-                if (rows < ROWS) {
-                    fewerRows(r, rows, rs, ks);
-                } else if (vn == 4) {
-                    for (int j = 0; j < pad; j += 4 * W) {
-                        tile4x4(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
-                    }
-                } else if (vn == 3) {
-                    for (int j = 0; j < pad; j += 3 * W) {
-                        tile4x3(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
-                    }
-                } else {
-                    for (int j = 0; j < pad; j += 2 * W) {
-                        tile4x2(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
+                for (int j = 0; j < pad; j += PANEL_VECTORS * W) {
+                    int vectors = width(cols, j) / W;
+                    if (vectors == 4) {
+                        tile6x4(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
+                    } else if (vectors == 3) {
+                        tile6x3(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
+                    } else {
+                        tile6x2(ap, r * rs, rs, ks, bp, j * k, k, cp, j, pad);
                     }
                 }
                 for (int i = 0; i < rows; i++) {
                     cf.put(cAt / 4 + (r + i) * cols, cp, i * pad, cols);
-                }
-            }
-        }
-
-        /** The last rows r..r+rows-1 (fewer than a tile) into cp's first rows, one vector at a time. */
-        private void fewerRows(int r, int rows, int rs, int ks) {
-            int bw = vn * W;
-            for (int i = 0; i < rows; i++) {
-                int a0 = (r + i) * rs;
-                for (int j = 0; j < pad; j += W) {
-                    FloatVector c0 = FloatVector.fromArray(S, cp, i * pad + j);
-                    int at = j / bw * bw * k + j % bw;  // column j in its panel
-                    for (int kk = 0; kk < k; kk++) {
-                        c0 = FloatVector.fromArray(S, bp, at + kk * bw).fma(FloatVector.broadcast(S, ap[a0 + kk * ks]), c0);
-                    }
-                    c0.intoArray(cp, i * pad + j);
                 }
             }
         }
@@ -349,103 +336,14 @@ final class BatchedMatmul {
     }
 
     /**
-     * Rows r..r+3, columns j..j+2W of cp (+)= op(a)·op(b): 8 accumulators, broadcast-FMA along k. The
-     * accumulators start from cp (c's rows, or zeros: no branch to grow the method; with one, C2 compiled the
-     * tiles without their intrinsics in a training step) and end in plain stores: a helper taking the vectors
-     * would not be inlined in methods this large (C2's NodeCountInliningCutoff) and would box them.
+     * Rows r..r+5, columns j..j+4W of cp (+)= op(a)·op(b): 24 accumulators, broadcast-FMA along k (with the
+     * 4 b vectors and the broadcast, 29 of the 32 vector registers; 178-188 GFLOP/s on one core in cache
+     * against 148-166 for the 4×3 tile this replaced). The accumulators start from cp (c's rows, or zeros: no
+     * branch to grow the method; with one, C2 compiled the tiles without their intrinsics in a training step)
+     * and end in plain stores: a helper taking the vectors would not be inlined in methods this large (C2's
+     * NodeCountInliningCutoff) and would box them.
      */
-    private static void tile4x2(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad) {
-        FloatVector c00 = FloatVector.fromArray(S, cp, o);
-        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
-        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
-        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
-        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
-        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
-        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
-        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
-        for (int kk = 0; kk < k; kk++) {
-            int bAt = panel + kk * (2 * W);  // constant stride: no bounds checks in the loop
-            FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
-            int at = a0 + kk * ks;
-            FloatVector x = FloatVector.broadcast(S, ap[at]);
-            c00 = b0.fma(x, c00);
-            c01 = b1.fma(x, c01);
-            x = FloatVector.broadcast(S, ap[at + rs]);
-            c10 = b0.fma(x, c10);
-            c11 = b1.fma(x, c11);
-            x = FloatVector.broadcast(S, ap[at + 2 * rs]);
-            c20 = b0.fma(x, c20);
-            c21 = b1.fma(x, c21);
-            x = FloatVector.broadcast(S, ap[at + 3 * rs]);
-            c30 = b0.fma(x, c30);
-            c31 = b1.fma(x, c31);
-        }
-        c00.intoArray(cp, o);
-        c01.intoArray(cp, o + W);
-        c10.intoArray(cp, o + pad);
-        c11.intoArray(cp, o + pad + W);
-        c20.intoArray(cp, o + 2 * pad);
-        c21.intoArray(cp, o + 2 * pad + W);
-        c30.intoArray(cp, o + 3 * pad);
-        c31.intoArray(cp, o + 3 * pad + W);
-    }
-
-    /** Rows r..r+3, columns j..j+3W: 12 accumulators. */
-    private static void tile4x3(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad) {
-        FloatVector c00 = FloatVector.fromArray(S, cp, o);
-        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
-        FloatVector c02 = FloatVector.fromArray(S, cp, o + 2 * W);
-        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
-        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
-        FloatVector c12 = FloatVector.fromArray(S, cp, o + pad + 2 * W);
-        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
-        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
-        FloatVector c22 = FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W);
-        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
-        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
-        FloatVector c32 = FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W);
-        for (int kk = 0; kk < k; kk++) {
-            int bAt = panel + kk * (3 * W);  // constant stride: no bounds checks in the loop
-            FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bAt + 2 * W);
-            int at = a0 + kk * ks;
-            FloatVector x = FloatVector.broadcast(S, ap[at]);
-            c00 = b0.fma(x, c00);
-            c01 = b1.fma(x, c01);
-            c02 = b2.fma(x, c02);
-            x = FloatVector.broadcast(S, ap[at + rs]);
-            c10 = b0.fma(x, c10);
-            c11 = b1.fma(x, c11);
-            c12 = b2.fma(x, c12);
-            x = FloatVector.broadcast(S, ap[at + 2 * rs]);
-            c20 = b0.fma(x, c20);
-            c21 = b1.fma(x, c21);
-            c22 = b2.fma(x, c22);
-            x = FloatVector.broadcast(S, ap[at + 3 * rs]);
-            c30 = b0.fma(x, c30);
-            c31 = b1.fma(x, c31);
-            c32 = b2.fma(x, c32);
-        }
-        c00.intoArray(cp, o);
-        c01.intoArray(cp, o + W);
-        c02.intoArray(cp, o + 2 * W);
-        c10.intoArray(cp, o + pad);
-        c11.intoArray(cp, o + pad + W);
-        c12.intoArray(cp, o + pad + 2 * W);
-        c20.intoArray(cp, o + 2 * pad);
-        c21.intoArray(cp, o + 2 * pad + W);
-        c22.intoArray(cp, o + 2 * pad + 2 * W);
-        c30.intoArray(cp, o + 3 * pad);
-        c31.intoArray(cp, o + 3 * pad + W);
-        c32.intoArray(cp, o + 3 * pad + 2 * W);
-    }
-
-    /** Rows r..r+3, columns j..j+4W: 16 accumulators (outputs d_kv wide). */
-    private static void tile4x4(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
+    private static void tile6x4(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
                                 int o, int pad) {
         FloatVector c00 = FloatVector.fromArray(S, cp, o);
         FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
@@ -463,6 +361,14 @@ final class BatchedMatmul {
         FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
         FloatVector c32 = FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W);
         FloatVector c33 = FloatVector.fromArray(S, cp, o + 3 * pad + 3 * W);
+        FloatVector c40 = FloatVector.fromArray(S, cp, o + 4 * pad);
+        FloatVector c41 = FloatVector.fromArray(S, cp, o + 4 * pad + W);
+        FloatVector c42 = FloatVector.fromArray(S, cp, o + 4 * pad + 2 * W);
+        FloatVector c43 = FloatVector.fromArray(S, cp, o + 4 * pad + 3 * W);
+        FloatVector c50 = FloatVector.fromArray(S, cp, o + 5 * pad);
+        FloatVector c51 = FloatVector.fromArray(S, cp, o + 5 * pad + W);
+        FloatVector c52 = FloatVector.fromArray(S, cp, o + 5 * pad + 2 * W);
+        FloatVector c53 = FloatVector.fromArray(S, cp, o + 5 * pad + 3 * W);
         for (int kk = 0; kk < k; kk++) {
             int bAt = panel + kk * (4 * W);  // constant stride: no bounds checks in the loop
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -490,6 +396,16 @@ final class BatchedMatmul {
             c31 = b1.fma(x, c31);
             c32 = b2.fma(x, c32);
             c33 = b3.fma(x, c33);
+            x = FloatVector.broadcast(S, ap[at + 4 * rs]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            c42 = b2.fma(x, c42);
+            c43 = b3.fma(x, c43);
+            x = FloatVector.broadcast(S, ap[at + 5 * rs]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+            c52 = b2.fma(x, c52);
+            c53 = b3.fma(x, c53);
         }
         c00.intoArray(cp, o);
         c01.intoArray(cp, o + W);
@@ -507,5 +423,138 @@ final class BatchedMatmul {
         c31.intoArray(cp, o + 3 * pad + W);
         c32.intoArray(cp, o + 3 * pad + 2 * W);
         c33.intoArray(cp, o + 3 * pad + 3 * W);
+        c40.intoArray(cp, o + 4 * pad);
+        c41.intoArray(cp, o + 4 * pad + W);
+        c42.intoArray(cp, o + 4 * pad + 2 * W);
+        c43.intoArray(cp, o + 4 * pad + 3 * W);
+        c50.intoArray(cp, o + 5 * pad);
+        c51.intoArray(cp, o + 5 * pad + W);
+        c52.intoArray(cp, o + 5 * pad + 2 * W);
+        c53.intoArray(cp, o + 5 * pad + 3 * W);
+    }
+
+    /** Rows r..r+5, columns j..j+3W: 18 accumulators (the last panel, when 2W < its width ≤ 3W). */
+    private static void tile6x3(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
+                                int o, int pad) {
+        FloatVector c00 = FloatVector.fromArray(S, cp, o);
+        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
+        FloatVector c02 = FloatVector.fromArray(S, cp, o + 2 * W);
+        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
+        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
+        FloatVector c12 = FloatVector.fromArray(S, cp, o + pad + 2 * W);
+        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
+        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
+        FloatVector c22 = FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W);
+        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
+        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
+        FloatVector c32 = FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W);
+        FloatVector c40 = FloatVector.fromArray(S, cp, o + 4 * pad);
+        FloatVector c41 = FloatVector.fromArray(S, cp, o + 4 * pad + W);
+        FloatVector c42 = FloatVector.fromArray(S, cp, o + 4 * pad + 2 * W);
+        FloatVector c50 = FloatVector.fromArray(S, cp, o + 5 * pad);
+        FloatVector c51 = FloatVector.fromArray(S, cp, o + 5 * pad + W);
+        FloatVector c52 = FloatVector.fromArray(S, cp, o + 5 * pad + 2 * W);
+        for (int kk = 0; kk < k; kk++) {
+            int bAt = panel + kk * (3 * W);  // constant stride: no bounds checks in the loop
+            FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bAt + 2 * W);
+            int at = a0 + kk * ks;
+            FloatVector x = FloatVector.broadcast(S, ap[at]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            c02 = b2.fma(x, c02);
+            x = FloatVector.broadcast(S, ap[at + rs]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            c12 = b2.fma(x, c12);
+            x = FloatVector.broadcast(S, ap[at + 2 * rs]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            c22 = b2.fma(x, c22);
+            x = FloatVector.broadcast(S, ap[at + 3 * rs]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            c32 = b2.fma(x, c32);
+            x = FloatVector.broadcast(S, ap[at + 4 * rs]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            c42 = b2.fma(x, c42);
+            x = FloatVector.broadcast(S, ap[at + 5 * rs]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+            c52 = b2.fma(x, c52);
+        }
+        c00.intoArray(cp, o);
+        c01.intoArray(cp, o + W);
+        c02.intoArray(cp, o + 2 * W);
+        c10.intoArray(cp, o + pad);
+        c11.intoArray(cp, o + pad + W);
+        c12.intoArray(cp, o + pad + 2 * W);
+        c20.intoArray(cp, o + 2 * pad);
+        c21.intoArray(cp, o + 2 * pad + W);
+        c22.intoArray(cp, o + 2 * pad + 2 * W);
+        c30.intoArray(cp, o + 3 * pad);
+        c31.intoArray(cp, o + 3 * pad + W);
+        c32.intoArray(cp, o + 3 * pad + 2 * W);
+        c40.intoArray(cp, o + 4 * pad);
+        c41.intoArray(cp, o + 4 * pad + W);
+        c42.intoArray(cp, o + 4 * pad + 2 * W);
+        c50.intoArray(cp, o + 5 * pad);
+        c51.intoArray(cp, o + 5 * pad + W);
+        c52.intoArray(cp, o + 5 * pad + 2 * W);
+    }
+
+    /** Rows r..r+5, columns j..j+2W: 12 accumulators (the last panel, when its width ≤ 2W). */
+    private static void tile6x2(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
+                                int o, int pad) {
+        FloatVector c00 = FloatVector.fromArray(S, cp, o);
+        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
+        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
+        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
+        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
+        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
+        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
+        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
+        FloatVector c40 = FloatVector.fromArray(S, cp, o + 4 * pad);
+        FloatVector c41 = FloatVector.fromArray(S, cp, o + 4 * pad + W);
+        FloatVector c50 = FloatVector.fromArray(S, cp, o + 5 * pad);
+        FloatVector c51 = FloatVector.fromArray(S, cp, o + 5 * pad + W);
+        for (int kk = 0; kk < k; kk++) {
+            int bAt = panel + kk * (2 * W);  // constant stride: no bounds checks in the loop
+            FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bAt + W);
+            int at = a0 + kk * ks;
+            FloatVector x = FloatVector.broadcast(S, ap[at]);
+            c00 = b0.fma(x, c00);
+            c01 = b1.fma(x, c01);
+            x = FloatVector.broadcast(S, ap[at + rs]);
+            c10 = b0.fma(x, c10);
+            c11 = b1.fma(x, c11);
+            x = FloatVector.broadcast(S, ap[at + 2 * rs]);
+            c20 = b0.fma(x, c20);
+            c21 = b1.fma(x, c21);
+            x = FloatVector.broadcast(S, ap[at + 3 * rs]);
+            c30 = b0.fma(x, c30);
+            c31 = b1.fma(x, c31);
+            x = FloatVector.broadcast(S, ap[at + 4 * rs]);
+            c40 = b0.fma(x, c40);
+            c41 = b1.fma(x, c41);
+            x = FloatVector.broadcast(S, ap[at + 5 * rs]);
+            c50 = b0.fma(x, c50);
+            c51 = b1.fma(x, c51);
+        }
+        c00.intoArray(cp, o);
+        c01.intoArray(cp, o + W);
+        c10.intoArray(cp, o + pad);
+        c11.intoArray(cp, o + pad + W);
+        c20.intoArray(cp, o + 2 * pad);
+        c21.intoArray(cp, o + 2 * pad + W);
+        c30.intoArray(cp, o + 3 * pad);
+        c31.intoArray(cp, o + 3 * pad + W);
+        c40.intoArray(cp, o + 4 * pad);
+        c41.intoArray(cp, o + 4 * pad + W);
+        c50.intoArray(cp, o + 5 * pad);
+        c51.intoArray(cp, o + 5 * pad + W);
     }
 }
