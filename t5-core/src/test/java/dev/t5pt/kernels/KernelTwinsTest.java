@@ -323,10 +323,11 @@ class KernelTwinsTest {
 
     @Test
     void batchedMatmulAgreesWithNd4jInEveryTransposition() {
-        // odd sizes: row tails (M not a multiple of 4), column tails (N not a multiple of the vector width), b
-        // exactly one column panel wide (P·V: 228×228·228×64; 48 = three vectors), several panels and a partial one
+        // odd sizes: row tails (M not a multiple of the tile's 6 rows), column tails (N not a multiple of the vector
+        // width), b exactly one column panel wide (P·V: 228×228·228×64; 48 = three vectors), several panels and a
+        // last one of 2, 3 (228) or 4 (250) vectors
         for (int[] d : new int[][]{{3, 7, 5, 9}, {16, 228, 64, 228}, {2, 1, 64, 13}, {5, 33, 17, 70}, {4, 2, 21, 19},
-                {8, 1, 64, 128}, {3, 230, 228, 64}, {3, 9, 40, 48}, {2, 13, 70, 200}}) {
+                {8, 1, 64, 128}, {3, 230, 228, 64}, {3, 9, 40, 48}, {2, 13, 70, 200}, {2, 8, 33, 250}}) {
             int n = d[0], m = d[1], k = d[2], cols = d[3];
             for (boolean ta : new boolean[]{false, true}) {
                 for (boolean tb : new boolean[]{false, true}) {
@@ -415,7 +416,7 @@ class KernelTwinsTest {
     @Test
     void batchedMatmulReusesBPerHeadAndAccumulates() {
         // b holds one matrix per head (nb = 4) for n = 3 batch rows x 4 heads; c += op(a)·op(b[i mod 4])
-        for (int[] d : new int[][]{{12, 8, 64, 512}, {12, 3, 5, 9}, {12, 2, 16, 48}}) {
+        for (int[] d : new int[][]{{12, 8, 64, 512}, {12, 3, 5, 9}, {12, 2, 16, 48}, {12, 13, 70, 250}}) {
             int n = d[0], m = d[1], k = d[2], cols = d[3];
             for (boolean tb : new boolean[]{false, true}) {
                 INDArray a = randn(n, m, k);
