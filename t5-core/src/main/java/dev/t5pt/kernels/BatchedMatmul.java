@@ -141,7 +141,7 @@ final class BatchedMatmul {
             p.multiply(ab, a0 + i * m * k * 4, transA, cb, c0 + i * m * cols * 4, add);
         }
 
-        /** Product i, packing its b unless it has fewer rows than a tile. */
+        /** Product i, packing its b unless it has fewer than FEW_ROWS rows. */
         void product(int i) {
             if (m < FEW_ROWS) {
                 fewRows(ab, a0 + i * m * k * 4, transA, bb, b0 + (i % nb) * k * cols * 4, transB, cb,
@@ -285,7 +285,7 @@ final class BatchedMatmul {
     }
 
     /**
-     * A product with fewer rows than a tile (decoding: one query per head) straight from the buffers, without
+     * A product with fewer than FEW_ROWS rows (decoding: one query per head) straight from the buffers, without
      * packing: rows of c as sums of rows of b, or, for a transposed b, as dot products with its rows.
      */
     private static void fewRows(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
