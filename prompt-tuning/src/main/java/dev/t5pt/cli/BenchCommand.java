@@ -9,7 +9,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -38,8 +42,13 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--warmup-seconds", defaultValue = "10", description = {"and keep warming up for at least this long "
-            + "(default: ${DEFAULT-VALUE}): the JIT compiles for the first ~10 s and meanwhile takes one of the cores"})
+            + "(default: ${DEFAULT-VALUE}), then until a repetition runs with the JIT quiet (see --max-warmup-seconds)"})
     double warmupSeconds;
+
+    @Option(names = "--max-warmup-seconds", defaultValue = "60", description = {"but stop warming up after this long "
+            + "(default: ${DEFAULT-VALUE}). The JIT goes on compiling for 10-20 s, on one of the two cores: a decode "
+            + "repetition that overlaps it takes up to twice as long"})
+    double maxWarmupSeconds;
 
     @Option(names = "--tokens", defaultValue = "32", description = "decode: tokens per repetition (default: ${DEFAULT-VALUE})")
     int tokens;
@@ -62,9 +71,9 @@ final class BenchCommand implements Callable<Integer> {
         if (workload == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "WORKLOAD: give step, encoder or decode (or --quick)");
         }
-        if (reps < 1 || warmup < 0 || tokens < 1 || !(warmupSeconds >= 0)) {
+        if (reps < 1 || warmup < 0 || tokens < 1 || !(warmupSeconds >= 0) || !(maxWarmupSeconds >= warmupSeconds)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--reps and --tokens must be ≥ 1, --warmup and --warmup-seconds ≥ 0");
+                    "--reps and --tokens must be ≥ 1, --warmup and --warmup-seconds ≥ 0, --max-warmup-seconds ≥ --warmup-seconds");
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -80,20 +89,24 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "WORKLOAD: expected step, encoder or decode, found " + workload);
         }
-        double[] sorted = time(run, warmup, warmupSeconds, reps);
+        Timing t = time(run, warmup, warmupSeconds, maxWarmupSeconds, reps);
+        double[] sorted = t.sorted();
         double median = median(sorted);
         long rss = PeakMemory.peakRssMb();
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"checkpointing\": %b, \"dropout\": %s, \"reps\": %d, "
-                            + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"kernels\": \"%s\", \"openblas_coretype\": \"%s\"}%n",
+                            + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"kernels\": \"%s\", \"openblas_coretype\": \"%s\", "
+                            + "\"warmup_s\": %.1f, \"jit_ms\": %d}%n",
                     workload, shape, checkpointing, dropout, reps, median, sorted[0], sorted[reps - 1],
                     workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
-                    rss, w.model().kernels().name(), openBlasCoreType());
+                    rss, w.model().kernels().name(), openBlasCoreType(), t.warmupSeconds(), t.jitMs());
         } else {
             out.printf(Locale.ROOT, "%s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape,
                     (checkpointing ? " (checkpointing)" : "") + (dropout > 0 ? " (dropout " + dropout + ")" : ""), median, sorted[0], sorted[reps - 1], reps,
                     workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
+            out.printf(Locale.ROOT, "  (after %.1f s of warm-up; the JIT compiled for %d ms during the timed repetitions)%n",
+                    t.warmupSeconds(), t.jitMs());
         }
         return 0;
     }
@@ -103,12 +116,46 @@ final class BenchCommand implements Callable<Integer> {
         return System.getenv().getOrDefault("OPENBLAS_CORETYPE", "auto");
     }
 
-    /** Sorted times in ms of {@code reps} runs after at least {@code warmup} untimed ones and {@code warmupSeconds}. */
-    static double[] time(Runnable run, int warmup, double warmupSeconds, int reps) {
+    /**
+     * Times of the timed repetitions (sorted, ms), how long the warm-up took (s), and how long the JIT compiled
+     * during the timed repetitions (ms; −1 where the JVM does not say).
+     */
+    record Timing(double[] sorted, double warmupSeconds, long jitMs) {
+    }
+
+    /** The JIT counts as quiet once it has compiled for under 1% of the last QUIET_SECONDS (and QUIET_RUNS runs). */
+    private static final double QUIET_SECONDS = 3;
+    private static final int QUIET_RUNS = 3;
+
+    /**
+     * {@code reps} timed runs after the warm-up: at least {@code warmup} runs and {@code minSeconds}, then more
+     * until the JIT is quiet, or {@code maxSeconds} have passed.
+     */
+    static Timing time(Runnable run, int warmup, double minSeconds, double maxSeconds, int reps) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean measured = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime();
-        for (int i = 0; i < warmup || System.nanoTime() - start < warmupSeconds * 1e9; i++) {
+        List<long[]> ends = new ArrayList<>();  // {nanoTime, JIT ms so far}: at the start and after each run
+        ends.add(new long[]{start, measured ? jit.getTotalCompilationTime() : 0});
+        int from = 0;                            // the window: ends[from ..], the runs of the last QUIET_SECONDS
+        for (int i = 0; ; i++) {
             run.run();
+            long now = System.nanoTime();
+            ends.add(new long[]{now, measured ? jit.getTotalCompilationTime() : 0});
+            int last = ends.size() - 1;
+            while (last - (from + 1) >= QUIET_RUNS && now - ends.get(from + 1)[0] >= QUIET_SECONDS * 1e9) {
+                from++;
+            }
+            long[] first = ends.get(from);
+            boolean quiet = !measured || (last - from >= QUIET_RUNS && now - first[0] >= QUIET_SECONDS * 1e9
+                    && (ends.get(last)[1] - first[1]) * 1e6 < 0.01 * (now - first[0]));
+            double elapsed = (now - start) / 1e9;
+            if (i + 1 >= warmup && elapsed >= minSeconds && (quiet || elapsed >= maxSeconds)) {
+                break;
+            }
         }
+        double warmupSeconds = (System.nanoTime() - start) / 1e9;
+        long jit0 = measured ? jit.getTotalCompilationTime() : 0;
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
@@ -116,7 +163,7 @@ final class BenchCommand implements Callable<Integer> {
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
-        return ms;
+        return new Timing(ms, warmupSeconds, measured ? jit.getTotalCompilationTime() - jit0 : -1);
     }
 
     static double median(double[] sorted) {
@@ -127,9 +174,9 @@ final class BenchCommand implements Callable<Integer> {
     private int quick() {
         PrintWriter out = spec.commandLine().getOut();
         Workloads w = new Workloads(Workloads.shape("t5-small"), 42);
-        double step = median(time(() -> w.step(false), 2, 0, 3));
-        double enc = median(time(w::encoder, 1, 0, 3));
-        double dec = median(time(() -> w.decode(32), 1, 0, 3)) / 32;
+        double step = median(time(() -> w.step(false), 2, 0, 0, 3).sorted());
+        double enc = median(time(w::encoder, 1, 0, 0, 3).sorted());
+        double dec = median(time(() -> w.decode(32), 1, 0, 0, 3).sorted()) / 32;
         out.printf(Locale.ROOT, "t5-small (random weights, B=8, 128 tokens + 100 prompt, 8 targets; kernels %s)%n",
                 w.model().kernels().name());
         out.printf(Locale.ROOT, "  prompt-tuning step  %8.1f ms%n  encoder forward     %8.1f ms%n  greedy decode       %8.2f ms/token (B=1)%n"

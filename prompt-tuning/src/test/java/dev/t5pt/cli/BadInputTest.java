@@ -58,6 +58,13 @@ class BadInputTest {
     }
 
     @Test
+    void benchWarmUpCapBelowItsMinimum() {
+        Cli r = Cli.run("bench", "decode", "--warmup-seconds", "10", "--max-warmup-seconds", "5");
+        assertNotEquals(0, r.code(), "exit code");
+        assertTrue(r.err().contains("--max-warmup-seconds ≥ --warmup-seconds"), r.err());
+    }
+
+    @Test
     void truncatedWeights() throws IOException {
         Path dir = copyModel();
         Path w = dir.resolve("model.safetensors");
