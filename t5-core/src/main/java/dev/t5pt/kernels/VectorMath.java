@@ -88,11 +88,15 @@ final class VectorMath {
         return y * Float.intBitsToFloat(((int) n + 127) << 23);
     }
 
-    /** tanh per lane as (e^{2x} − 1)/(e^{2x} + 1), ±1 beyond |x| = 9 (absolute error ~1e-7). */
+    /**
+     * tanh per lane as (e^{2x} − 1)/(e^{2x} + 1), ±1 beyond |x| = 9 (absolute error ~1e-7). The lanes beyond
+     * are blended in afterwards, not clamped first (see {@link #exp(FloatVector)}); the formula gives exactly ±1
+     * at ±9, so the results are the scalar twin's, which clamps.
+     */
     static FloatVector tanh(FloatVector x) {
-        FloatVector c = x.max(-9f).min(9f);
-        FloatVector e = exp(c.add(c));
-        return e.sub(1f).div(e.add(1f));
+        FloatVector e = exp(x.add(x));
+        FloatVector t = e.sub(1f).div(e.add(1f));
+        return t.blend(1f, x.compare(VectorOperators.GT, 9f)).blend(-1f, x.compare(VectorOperators.LT, -9f));
     }
 
     static float tanh(float x) {
