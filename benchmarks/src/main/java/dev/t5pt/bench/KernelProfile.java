@@ -24,8 +24,9 @@ import java.util.TreeMap;
  * Where a workload's time goes: every {@link Kernels} call is timed through a proxy (per method, batched
  * products per shape), the rest of the wall time is ND4J (the dense GEMMs and the few element-wise ops), and the
  * dense GEMM shapes of the step are timed alone for their GFLOP/s.
- * Usage: {@code OMP_WAIT_POLICY=PASSIVE java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
- * dev.t5pt.bench.KernelProfile step|encoder|decode [t5-small|t5-base-lm-adapt]}
+ * Usage: {@code OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=16 java --add-modules jdk.incubator.vector
+ * -XX:CompileCommand=quiet -XX:CompileCommand=inline,dev.t5pt.kernels.VectorMath::* -cp benchmarks/target/benchmarks.jar
+ * dev.t5pt.bench.KernelProfile step|encoder|decode [t5-small|t5-base-lm-adapt]} (the launcher's JVM options)
  */
 public final class KernelProfile {
     private KernelProfile() {
