@@ -126,6 +126,7 @@ final class BenchCommand implements Callable<Integer> {
     /** The JIT counts as quiet once it has compiled for under 1% of the last QUIET_SECONDS (and QUIET_RUNS runs). */
     private static final double QUIET_SECONDS = 3;
     private static final int QUIET_RUNS = 3;
+    private static final double QUICK_MAX_WARMUP_SECONDS = 20;
 
     /**
      * {@code reps} timed runs after the warm-up: at least {@code warmup} runs and {@code minSeconds}, then more
@@ -174,9 +175,10 @@ final class BenchCommand implements Callable<Integer> {
     private int quick() {
         PrintWriter out = spec.commandLine().getOut();
         Workloads w = new Workloads(Workloads.shape("t5-small"), 42);
-        double step = median(time(() -> w.step(false), 2, 0, 0, 3).sorted());
-        double enc = median(time(w::encoder, 1, 0, 0, 3).sorted());
-        double dec = median(time(() -> w.decode(32), 1, 0, 0, 3).sorted()) / 32;
+        // each workload warms up until the JIT is quiet or for 20 s at most: under two minutes in all
+        double step = median(time(() -> w.step(false), 2, 0, QUICK_MAX_WARMUP_SECONDS, 3).sorted());
+        double enc = median(time(w::encoder, 1, 0, QUICK_MAX_WARMUP_SECONDS, 3).sorted());
+        double dec = median(time(() -> w.decode(32), 1, 0, QUICK_MAX_WARMUP_SECONDS, 3).sorted()) / 32;
         out.printf(Locale.ROOT, "t5-small (random weights, B=8, 128 tokens + 100 prompt, 8 targets; kernels %s)%n",
                 w.model().kernels().name());
         out.printf(Locale.ROOT, "  prompt-tuning step  %8.1f ms%n  encoder forward     %8.1f ms%n  greedy decode       %8.2f ms/token (B=1)%n"
