@@ -6,19 +6,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.function.IntConsumer;
 
 /**
  * The attention's products, c[i] = op(a[i])·op(b[i]) for every i of a batch of small matrices (one per batch
  * row and head), as a register-blocked Vector API kernel: each product packs op(b) into zero-padded heap
- * column panels ([k, 4W] each, the last 2-4 vectors wide, walked with a constant stride), copies a and c to the
- * heap, and computes, panel by panel, 6×(4, or 2-3 for the last panel, vectors) tiles of c with broadcast-FMA
- * along the shared dimension; c is then written back row by row (vector stores to the heap are cheaper than to
- * native memory: 215 instead of 169 GFLOP/s for a 228×64·64×228 product). The largest tile holds 29 vectors,
- * sized for AVX-512's 32 registers. Products that share a b (one weight per head) share its packing. Products
- * are spread over the cores; each output element is summed by one thread in a fixed order, so results are
- * bit-reproducible.
+ * column panels ([k, 4W] each, the last 2-4 vectors wide, walked with a constant stride), copies a to the heap,
+ * and computes, panel by panel, 6×(4, or 2-3 for the last panel, vectors) tiles of c with broadcast-FMA along
+ * the shared dimension, each tile starting from zero and storing its rows straight into c (the stores drain
+ * while the next tile computes; a staged heap copy of c cost a zero fill and a write-back). The largest tile
+ * holds 29 vectors, sized for AVX-512's 32 registers. Products that share a b (one weight per head) share its
+ * packing. Products are spread over the cores; each output element is summed by one thread in a fixed order, so
+ * results are bit-reproducible.
  * Shapes: a [n, M, K] (or [n, K, M] when transA), b [nb, K, N] (or [nb, N, K] when transB) with nb dividing n
  * (product i takes b[i mod nb]: one weight per head for a batch laid out [B·H, ...]), c [n, M, N]; with add,
  * c += op(a)·op(b).
@@ -156,7 +155,7 @@ final class BatchedMatmul {
     private static final class Panels {
         float[] bp = new float[0];   // op(b) by column panels [k, 4W] (the last [k, 2W..4W]), zero past cols
         float[] ap = new float[0];   // a as stored: [m, k], or [k, m] when transA, and ROWS rows past it; b's staging
-        float[] cp = new float[0];   // c staged: [m rounded up to ROWS, pad]
+        ByteBuffer stage = ByteBuffer.allocateDirect(0);  // c's staged rows: [m rounded up to ROWS, pad]
         int m;
         int k;
         int cols;
@@ -183,8 +182,8 @@ final class BatchedMatmul {
             if (p.ap.length < aSize) {
                 p.ap = new float[aSize];
             }
-            if (p.cp.length < blocks(m) * p.pad) {
-                p.cp = new float[blocks(m) * p.pad];
+            if (p.stage.capacity() < 4 * blocks(m) * p.pad) {
+                p.stage = ByteBuffer.allocateDirect(4 * blocks(m) * p.pad).order(LE);
             }
             return p;
         }
@@ -242,45 +241,75 @@ final class BatchedMatmul {
         }
 
         /**
-         * c (+)= op(a)·op(b) for the packed b, a and c at the given byte offsets: a and c are staged whole on the
-         * heap (a bulk copy each way, which streams from and to memory), then each panel of b is multiplied by
-         * all row blocks while it is in cache (k·4W floats: 196 KB at k = 768). Against 6-row blocks walking
-         * every panel, with a and c staged per block: 6-8% faster for the attention's products at L = 228 and
-         * 2-7% for the decoder's cross-attention products at k = 768, in one JVM. The last block may have fewer
-         * rows than a tile: its tiles run in full over whatever floats lie past a's rows in ap (rows are
-         * independent) and into cp's rows past c's, which are not written back.
+         * c (+)= op(a)·op(b) for the packed b, a and c at the given byte offsets. a is staged whole on the heap
+         * (one bulk copy), then each panel of b is multiplied by all row blocks while it is in cache (k·4W
+         * floats: 196 KB at k = 768), against 6-row blocks walking every panel 6-8% faster for the attention's
+         * products at L = 228. The tiles store their rows straight into c, with c's row pitch: a last panel
+         * wider than what is left of cols spills its zero-padded columns into the first columns of the next
+         * row, which is why the last panel runs first and the others then overwrite them. Rows that cannot go
+         * straight to c are staged (pitch pad) and copied, or added, at the end: all rows when c is accumulated
+         * into, and the last row block, which would spill past the product or has rows past m (its tiles run
+         * in full over whatever floats lie past a's rows in ap; rows are independent, and those are dropped).
+         * Storing into c instead of a zeroed heap copy written back row by row: T5-small's Q·Kᵀ products
+         * 61 → 51 µs, P·V 50 → 45 µs on one thread over 64 heads.
          */
         void multiply(ByteBuffer ab, int aAt, boolean transA, ByteBuffer cb, int cAt, boolean add) {
-            FloatBuffer cf = cb.asFloatBuffer();  // c is staged in cp: heap stores beat direct-buffer ones
             ab.asFloatBuffer().get(aAt / 4, ap, 0, m * k);
-            java.util.Arrays.fill(cp, 0, blocks(m) * pad, 0f);  // the tiles start from cp: zeros, or c's rows
-            if (add) {
-                for (int i = 0; i < m; i++) {
-                    cf.get(cAt / 4 + i * cols, cp, i * pad, cols);
-                }
-            }
+            int direct = add ? 0 : directRows();
             int rs = transA ? 1 : k;  // a(r, kk) = ap[r·rs + kk·ks]
             int ks = transA ? m : 1;
-            for (int j = 0; j < pad; j += PANEL_VECTORS * W) {
+            for (int j = (pad - 1) / (PANEL_VECTORS * W) * (PANEL_VECTORS * W); j >= 0; j -= PANEL_VECTORS * W) {
                 int vectors = width(cols, j) / W;
                 for (int r = 0; r < m; r += ROWS) {
+                    ByteBuffer out = r < direct ? cb : stage;
+                    int o = r < direct ? cAt / 4 + r * cols + j : (r - direct) * pad + j;
+                    int pitch = r < direct ? cols : pad;
                     if (vectors == 4) {
-                        tile6x4(ap, r * rs, rs, ks, bp, j * k, k, cp, r * pad + j, pad);
+                        tile6x4(ap, r * rs, rs, ks, bp, j * k, k, out, o, pitch);
                     } else if (vectors == 3) {
-                        tile6x3(ap, r * rs, rs, ks, bp, j * k, k, cp, r * pad + j, pad);
+                        tile6x3(ap, r * rs, rs, ks, bp, j * k, k, out, o, pitch);
                     } else {
-                        tile6x2(ap, r * rs, rs, ks, bp, j * k, k, cp, r * pad + j, pad);
+                        tile6x2(ap, r * rs, rs, ks, bp, j * k, k, out, o, pitch);
                     }
                 }
             }
-            for (int i = 0; i < m; i++) {
-                cf.put(cAt / 4 + i * cols, cp, i * pad, cols);
+            for (int i = direct; i < m; i++) {
+                int to = cAt + 4 * i * cols;
+                int from = 4 * (i - direct) * pad;
+                if (add) {
+                    addRow(stage, from, cb, to, cols);
+                } else {
+                    cb.put(to, stage, from, 4 * cols);
+                }
             }
+        }
+
+        /**
+         * The rows [0, d) whose tiles store straight into c: whole row blocks whose last panel's spill (pad − cols
+         * floats past each row, into the rows after it, which later tiles or the staged rows overwrite) stays
+         * inside the product: (d − 1)·cols + pad ≤ m·cols.
+         */
+        int directRows() {
+            int spill = pad - cols;
+            return Math.max(0, m - (spill + cols - 1) / cols) / ROWS * ROWS;
         }
 
         /** m rounded up to whole tiles of ROWS rows. */
         static int blocks(int m) {
             return (m + ROWS - 1) / ROWS * ROWS;
+        }
+
+        /** c[to ..] += stage[from ..] over n floats (byte offsets). */
+        static void addRow(ByteBuffer stage, int from, ByteBuffer cb, int to, int n) {
+            int j = 0;
+            for (; j <= n - W; j += W) {
+                FloatVector.fromByteBuffer(S, cb, to + 4 * j, LE)
+                        .add(FloatVector.fromByteBuffer(S, stage, from + 4 * j, LE))
+                        .intoByteBuffer(cb, to + 4 * j, LE);
+            }
+            for (; j < n; j++) {
+                cb.putFloat(to + 4 * j, cb.getFloat(to + 4 * j) + stage.getFloat(from + 4 * j));
+            }
         }
     }
 
@@ -336,39 +365,39 @@ final class BatchedMatmul {
     }
 
     /**
-     * Rows r..r+5, columns j..j+4W of cp (+)= op(a)·op(b): 24 accumulators, broadcast-FMA along k (with the
-     * 4 b vectors and the broadcast, 29 of the 32 vector registers; 178-188 GFLOP/s on one core in cache
-     * against 148-166 for the 4×3 tile this replaced). The accumulators start from cp (c's rows, or zeros: no
-     * branch to grow the method; with one, C2 compiled the tiles without their intrinsics in a training step)
-     * and end in plain stores: a helper taking the vectors would not be inlined in methods this large (C2's
-     * NodeCountInliningCutoff) and would box them.
+     * Rows r..r+5, columns j..j+4W of op(a)·op(b), stored at float o of out with the given row pitch: 24
+     * accumulators from zero, broadcast-FMA along k (with the 4 b vectors and the broadcast, 29 of the 32 vector
+     * registers; 178-188 GFLOP/s on one core in cache against 148-166 for the 4×3 tile this replaced). The
+     * stores are written out in full: a helper taking the vectors would not be inlined in methods this large
+     * (C2's NodeCountInliningCutoff) and would box them; and no branch on how to start (with one, C2 compiled
+     * the tiles without their intrinsics in a training step).
      */
-    private static void tile6x4(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad) {
-        FloatVector c00 = FloatVector.fromArray(S, cp, o);
-        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
-        FloatVector c02 = FloatVector.fromArray(S, cp, o + 2 * W);
-        FloatVector c03 = FloatVector.fromArray(S, cp, o + 3 * W);
-        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
-        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
-        FloatVector c12 = FloatVector.fromArray(S, cp, o + pad + 2 * W);
-        FloatVector c13 = FloatVector.fromArray(S, cp, o + pad + 3 * W);
-        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
-        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
-        FloatVector c22 = FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W);
-        FloatVector c23 = FloatVector.fromArray(S, cp, o + 2 * pad + 3 * W);
-        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
-        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
-        FloatVector c32 = FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W);
-        FloatVector c33 = FloatVector.fromArray(S, cp, o + 3 * pad + 3 * W);
-        FloatVector c40 = FloatVector.fromArray(S, cp, o + 4 * pad);
-        FloatVector c41 = FloatVector.fromArray(S, cp, o + 4 * pad + W);
-        FloatVector c42 = FloatVector.fromArray(S, cp, o + 4 * pad + 2 * W);
-        FloatVector c43 = FloatVector.fromArray(S, cp, o + 4 * pad + 3 * W);
-        FloatVector c50 = FloatVector.fromArray(S, cp, o + 5 * pad);
-        FloatVector c51 = FloatVector.fromArray(S, cp, o + 5 * pad + W);
-        FloatVector c52 = FloatVector.fromArray(S, cp, o + 5 * pad + 2 * W);
-        FloatVector c53 = FloatVector.fromArray(S, cp, o + 5 * pad + 3 * W);
+    private static void tile6x4(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, ByteBuffer out,
+                                int o, int pitch) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
+        FloatVector c53 = FloatVector.zero(S);
         for (int kk = 0; kk < k; kk++) {
             int bAt = panel + kk * (4 * W);  // constant stride: no bounds checks in the loop
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -407,53 +436,53 @@ final class BatchedMatmul {
             c52 = b2.fma(x, c52);
             c53 = b3.fma(x, c53);
         }
-        c00.intoArray(cp, o);
-        c01.intoArray(cp, o + W);
-        c02.intoArray(cp, o + 2 * W);
-        c03.intoArray(cp, o + 3 * W);
-        c10.intoArray(cp, o + pad);
-        c11.intoArray(cp, o + pad + W);
-        c12.intoArray(cp, o + pad + 2 * W);
-        c13.intoArray(cp, o + pad + 3 * W);
-        c20.intoArray(cp, o + 2 * pad);
-        c21.intoArray(cp, o + 2 * pad + W);
-        c22.intoArray(cp, o + 2 * pad + 2 * W);
-        c23.intoArray(cp, o + 2 * pad + 3 * W);
-        c30.intoArray(cp, o + 3 * pad);
-        c31.intoArray(cp, o + 3 * pad + W);
-        c32.intoArray(cp, o + 3 * pad + 2 * W);
-        c33.intoArray(cp, o + 3 * pad + 3 * W);
-        c40.intoArray(cp, o + 4 * pad);
-        c41.intoArray(cp, o + 4 * pad + W);
-        c42.intoArray(cp, o + 4 * pad + 2 * W);
-        c43.intoArray(cp, o + 4 * pad + 3 * W);
-        c50.intoArray(cp, o + 5 * pad);
-        c51.intoArray(cp, o + 5 * pad + W);
-        c52.intoArray(cp, o + 5 * pad + 2 * W);
-        c53.intoArray(cp, o + 5 * pad + 3 * W);
+        c00.intoByteBuffer(out, 4 * (o), LE);
+        c01.intoByteBuffer(out, 4 * (o + W), LE);
+        c02.intoByteBuffer(out, 4 * (o + 2 * W), LE);
+        c03.intoByteBuffer(out, 4 * (o + 3 * W), LE);
+        c10.intoByteBuffer(out, 4 * (o + pitch), LE);
+        c11.intoByteBuffer(out, 4 * (o + pitch + W), LE);
+        c12.intoByteBuffer(out, 4 * (o + pitch + 2 * W), LE);
+        c13.intoByteBuffer(out, 4 * (o + pitch + 3 * W), LE);
+        c20.intoByteBuffer(out, 4 * (o + 2 * pitch), LE);
+        c21.intoByteBuffer(out, 4 * (o + 2 * pitch + W), LE);
+        c22.intoByteBuffer(out, 4 * (o + 2 * pitch + 2 * W), LE);
+        c23.intoByteBuffer(out, 4 * (o + 2 * pitch + 3 * W), LE);
+        c30.intoByteBuffer(out, 4 * (o + 3 * pitch), LE);
+        c31.intoByteBuffer(out, 4 * (o + 3 * pitch + W), LE);
+        c32.intoByteBuffer(out, 4 * (o + 3 * pitch + 2 * W), LE);
+        c33.intoByteBuffer(out, 4 * (o + 3 * pitch + 3 * W), LE);
+        c40.intoByteBuffer(out, 4 * (o + 4 * pitch), LE);
+        c41.intoByteBuffer(out, 4 * (o + 4 * pitch + W), LE);
+        c42.intoByteBuffer(out, 4 * (o + 4 * pitch + 2 * W), LE);
+        c43.intoByteBuffer(out, 4 * (o + 4 * pitch + 3 * W), LE);
+        c50.intoByteBuffer(out, 4 * (o + 5 * pitch), LE);
+        c51.intoByteBuffer(out, 4 * (o + 5 * pitch + W), LE);
+        c52.intoByteBuffer(out, 4 * (o + 5 * pitch + 2 * W), LE);
+        c53.intoByteBuffer(out, 4 * (o + 5 * pitch + 3 * W), LE);
     }
 
     /** Rows r..r+5, columns j..j+3W: 18 accumulators (the last panel, when 2W < its width ≤ 3W). */
-    private static void tile6x3(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad) {
-        FloatVector c00 = FloatVector.fromArray(S, cp, o);
-        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
-        FloatVector c02 = FloatVector.fromArray(S, cp, o + 2 * W);
-        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
-        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
-        FloatVector c12 = FloatVector.fromArray(S, cp, o + pad + 2 * W);
-        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
-        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
-        FloatVector c22 = FloatVector.fromArray(S, cp, o + 2 * pad + 2 * W);
-        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
-        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
-        FloatVector c32 = FloatVector.fromArray(S, cp, o + 3 * pad + 2 * W);
-        FloatVector c40 = FloatVector.fromArray(S, cp, o + 4 * pad);
-        FloatVector c41 = FloatVector.fromArray(S, cp, o + 4 * pad + W);
-        FloatVector c42 = FloatVector.fromArray(S, cp, o + 4 * pad + 2 * W);
-        FloatVector c50 = FloatVector.fromArray(S, cp, o + 5 * pad);
-        FloatVector c51 = FloatVector.fromArray(S, cp, o + 5 * pad + W);
-        FloatVector c52 = FloatVector.fromArray(S, cp, o + 5 * pad + 2 * W);
+    private static void tile6x3(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, ByteBuffer out,
+                                int o, int pitch) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        FloatVector c52 = FloatVector.zero(S);
         for (int kk = 0; kk < k; kk++) {
             int bAt = panel + kk * (3 * W);  // constant stride: no bounds checks in the loop
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -485,41 +514,41 @@ final class BatchedMatmul {
             c51 = b1.fma(x, c51);
             c52 = b2.fma(x, c52);
         }
-        c00.intoArray(cp, o);
-        c01.intoArray(cp, o + W);
-        c02.intoArray(cp, o + 2 * W);
-        c10.intoArray(cp, o + pad);
-        c11.intoArray(cp, o + pad + W);
-        c12.intoArray(cp, o + pad + 2 * W);
-        c20.intoArray(cp, o + 2 * pad);
-        c21.intoArray(cp, o + 2 * pad + W);
-        c22.intoArray(cp, o + 2 * pad + 2 * W);
-        c30.intoArray(cp, o + 3 * pad);
-        c31.intoArray(cp, o + 3 * pad + W);
-        c32.intoArray(cp, o + 3 * pad + 2 * W);
-        c40.intoArray(cp, o + 4 * pad);
-        c41.intoArray(cp, o + 4 * pad + W);
-        c42.intoArray(cp, o + 4 * pad + 2 * W);
-        c50.intoArray(cp, o + 5 * pad);
-        c51.intoArray(cp, o + 5 * pad + W);
-        c52.intoArray(cp, o + 5 * pad + 2 * W);
+        c00.intoByteBuffer(out, 4 * (o), LE);
+        c01.intoByteBuffer(out, 4 * (o + W), LE);
+        c02.intoByteBuffer(out, 4 * (o + 2 * W), LE);
+        c10.intoByteBuffer(out, 4 * (o + pitch), LE);
+        c11.intoByteBuffer(out, 4 * (o + pitch + W), LE);
+        c12.intoByteBuffer(out, 4 * (o + pitch + 2 * W), LE);
+        c20.intoByteBuffer(out, 4 * (o + 2 * pitch), LE);
+        c21.intoByteBuffer(out, 4 * (o + 2 * pitch + W), LE);
+        c22.intoByteBuffer(out, 4 * (o + 2 * pitch + 2 * W), LE);
+        c30.intoByteBuffer(out, 4 * (o + 3 * pitch), LE);
+        c31.intoByteBuffer(out, 4 * (o + 3 * pitch + W), LE);
+        c32.intoByteBuffer(out, 4 * (o + 3 * pitch + 2 * W), LE);
+        c40.intoByteBuffer(out, 4 * (o + 4 * pitch), LE);
+        c41.intoByteBuffer(out, 4 * (o + 4 * pitch + W), LE);
+        c42.intoByteBuffer(out, 4 * (o + 4 * pitch + 2 * W), LE);
+        c50.intoByteBuffer(out, 4 * (o + 5 * pitch), LE);
+        c51.intoByteBuffer(out, 4 * (o + 5 * pitch + W), LE);
+        c52.intoByteBuffer(out, 4 * (o + 5 * pitch + 2 * W), LE);
     }
 
     /** Rows r..r+5, columns j..j+2W: 12 accumulators (the last panel, when its width ≤ 2W). */
-    private static void tile6x2(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, float[] cp,
-                                int o, int pad) {
-        FloatVector c00 = FloatVector.fromArray(S, cp, o);
-        FloatVector c01 = FloatVector.fromArray(S, cp, o + W);
-        FloatVector c10 = FloatVector.fromArray(S, cp, o + pad);
-        FloatVector c11 = FloatVector.fromArray(S, cp, o + pad + W);
-        FloatVector c20 = FloatVector.fromArray(S, cp, o + 2 * pad);
-        FloatVector c21 = FloatVector.fromArray(S, cp, o + 2 * pad + W);
-        FloatVector c30 = FloatVector.fromArray(S, cp, o + 3 * pad);
-        FloatVector c31 = FloatVector.fromArray(S, cp, o + 3 * pad + W);
-        FloatVector c40 = FloatVector.fromArray(S, cp, o + 4 * pad);
-        FloatVector c41 = FloatVector.fromArray(S, cp, o + 4 * pad + W);
-        FloatVector c50 = FloatVector.fromArray(S, cp, o + 5 * pad);
-        FloatVector c51 = FloatVector.fromArray(S, cp, o + 5 * pad + W);
+    private static void tile6x2(float[] ap, int a0, int rs, int ks, float[] bp, int panel, int k, ByteBuffer out,
+                                int o, int pitch) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
         for (int kk = 0; kk < k; kk++) {
             int bAt = panel + kk * (2 * W);  // constant stride: no bounds checks in the loop
             FloatVector b0 = FloatVector.fromArray(S, bp, bAt);
@@ -544,17 +573,17 @@ final class BatchedMatmul {
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
         }
-        c00.intoArray(cp, o);
-        c01.intoArray(cp, o + W);
-        c10.intoArray(cp, o + pad);
-        c11.intoArray(cp, o + pad + W);
-        c20.intoArray(cp, o + 2 * pad);
-        c21.intoArray(cp, o + 2 * pad + W);
-        c30.intoArray(cp, o + 3 * pad);
-        c31.intoArray(cp, o + 3 * pad + W);
-        c40.intoArray(cp, o + 4 * pad);
-        c41.intoArray(cp, o + 4 * pad + W);
-        c50.intoArray(cp, o + 5 * pad);
-        c51.intoArray(cp, o + 5 * pad + W);
+        c00.intoByteBuffer(out, 4 * (o), LE);
+        c01.intoByteBuffer(out, 4 * (o + W), LE);
+        c10.intoByteBuffer(out, 4 * (o + pitch), LE);
+        c11.intoByteBuffer(out, 4 * (o + pitch + W), LE);
+        c20.intoByteBuffer(out, 4 * (o + 2 * pitch), LE);
+        c21.intoByteBuffer(out, 4 * (o + 2 * pitch + W), LE);
+        c30.intoByteBuffer(out, 4 * (o + 3 * pitch), LE);
+        c31.intoByteBuffer(out, 4 * (o + 3 * pitch + W), LE);
+        c40.intoByteBuffer(out, 4 * (o + 4 * pitch), LE);
+        c41.intoByteBuffer(out, 4 * (o + 4 * pitch + W), LE);
+        c50.intoByteBuffer(out, 4 * (o + 5 * pitch), LE);
+        c51.intoByteBuffer(out, 4 * (o + 5 * pitch + W), LE);
     }
 }

@@ -325,22 +325,31 @@ class KernelTwinsTest {
     void batchedMatmulAgreesWithNd4jInEveryTransposition() {
         // odd sizes: row tails (M not a multiple of the tile's 6 rows), column tails (N not a multiple of the vector
         // width), b exactly one column panel wide (P·V: 228×228·228×64; 48 = three vectors), several panels and a
-        // last one of 2, 3 (228) or 4 (250) vectors
+        // last one of 2, 3 (228) or 4 (250) vectors; narrow c whose padded last panel spills over several rows
+        // (5 and 20 columns). c starts as NaN, so an element the kernel does not write shows; with add, c starts
+        // random and the product is added to it.
         for (int[] d : new int[][]{{3, 7, 5, 9}, {16, 228, 64, 228}, {2, 1, 64, 13}, {5, 33, 17, 70}, {4, 2, 21, 19},
-                {8, 1, 64, 128}, {3, 230, 228, 64}, {3, 9, 40, 48}, {2, 13, 70, 200}, {2, 8, 33, 250}}) {
+                {8, 1, 64, 128}, {3, 230, 228, 64}, {3, 9, 40, 48}, {2, 13, 70, 200}, {2, 8, 33, 250}, {3, 40, 7, 5},
+                {3, 12, 9, 20}}) {
             int n = d[0], m = d[1], k = d[2], cols = d[3];
             for (boolean ta : new boolean[]{false, true}) {
                 for (boolean tb : new boolean[]{false, true}) {
                     INDArray a = ta ? randn(n, k, m) : randn(n, m, k);
                     INDArray b = tb ? randn(n, cols, k) : randn(n, k, cols);
-                    INDArray x = Nd4j.create(DataType.FLOAT, n, m, cols);
+                    INDArray x = Nd4j.valueArrayOf(new long[]{n, m, cols}, Float.NaN, DataType.FLOAT);
                     INDArray y = Nd4j.create(DataType.FLOAT, n, m, cols);
                     fast.batchedMatmul(a, ta, b, tb, x);
                     ref.batchedMatmul(a, ta, b, tb, y);
                     close(x, y, 1e-5);
-                    INDArray again = Nd4j.create(DataType.FLOAT, n, m, cols);
+                    INDArray again = Nd4j.valueArrayOf(new long[]{n, m, cols}, Float.NaN, DataType.FLOAT);
                     fast.batchedMatmul(a, ta, b, tb, again);
                     assertEquals(x, again, "bit-reproducible");
+                    INDArray c = randn(n, m, cols);
+                    INDArray sum = c.dup();
+                    INDArray refSum = c.dup();
+                    fast.batchedMatmul(a, ta, b, tb, sum, true);
+                    ref.batchedMatmul(a, ta, b, tb, refSum, true);
+                    close(sum, refSum, 1e-5);
                 }
             }
         }
