@@ -344,12 +344,7 @@ class KernelTwinsTest {
                     INDArray again = Nd4j.valueArrayOf(new long[]{n, m, cols}, Float.NaN, DataType.FLOAT);
                     fast.batchedMatmul(a, ta, b, tb, again);
                     assertEquals(x, again, "bit-reproducible");
-                    INDArray c = randn(n, m, cols);
-                    INDArray sum = c.dup();
-                    INDArray refSum = c.dup();
-                    fast.batchedMatmul(a, ta, b, tb, sum, true);
-                    ref.batchedMatmul(a, ta, b, tb, refSum, true);
-                    close(sum, refSum, 1e-5);
+                    addsLikeNd4j(a, ta, b, tb, randn(n, m, cols));
                 }
             }
         }
@@ -422,6 +417,16 @@ class KernelTwinsTest {
                 Nd4j.create(DataType.FLOAT, n, lk, kv), Nd4j.create(DataType.FLOAT, n, lk, kv)};
     }
 
+    /** c = start + op(a)·op(b) by the fast kernel, checked against ND4J's; returns the fast result. */
+    private INDArray addsLikeNd4j(INDArray a, boolean ta, INDArray b, boolean tb, INDArray start) {
+        INDArray x = start.dup();
+        INDArray y = start.dup();
+        fast.batchedMatmul(a, ta, b, tb, x, true);
+        ref.batchedMatmul(a, ta, b, tb, y, true);
+        close(x, y, 1e-5);
+        return x;
+    }
+
     @Test
     void batchedMatmulReusesBPerHeadAndAccumulates() {
         // b holds one matrix per head (nb = 4) for n = 3 batch rows x 4 heads; c += op(a)·op(b[i mod 4])
@@ -431,11 +436,7 @@ class KernelTwinsTest {
                 INDArray a = randn(n, m, k);
                 INDArray b = tb ? randn(4, cols, k) : randn(4, k, cols);
                 INDArray start = randn(n, m, cols);
-                INDArray x = start.dup();
-                INDArray y = start.dup();
-                fast.batchedMatmul(a, false, b, tb, x, true);
-                ref.batchedMatmul(a, false, b, tb, y, true);
-                close(x, y, 1e-5);
+                INDArray x = addsLikeNd4j(a, false, b, tb, start);
                 for (int i = 0; i < n; i++) {  // against one plain product per matrix
                     INDArray bi = b.slice(i % 4);
                     INDArray expected = start.slice(i).add(Nd4j.matmul(a.slice(i), tb ? bi.transpose() : bi));
