@@ -131,4 +131,21 @@ public class AttentionBenchmark {
         Nd4j.matmul(a, w, y, false, true, false);
         return y;
     }
+
+    /**
+     * The flops one call of a benchmark method counts at a shape ("heads:batch:queries:keys"): its matmul
+     * part, 4·B·H·Lq·Lk·d_kv forward and twice that backward (softmax and masks not counted), or the sgemm's
+     * 2·M·N·K.
+     */
+    static double flops(String method, String shape) {
+        String[] s = shape.split(":");
+        double products = 4.0 * Long.parseLong(s[0]) * Long.parseLong(s[1]) * Long.parseLong(s[2])
+                * Long.parseLong(s[3]) * 64;
+        return switch (method) {
+            case "forward", "forwardMatmuls" -> products;
+            case "backward", "backwardMatmuls" -> 2 * products;
+            case "sgemm" -> 2.0 * 1824 * 2048 * 512;
+            default -> throw new IllegalArgumentException("no flop count for " + method);
+        };
+    }
 }
