@@ -1,0 +1,71 @@
+package dev.t5pt.bench;
+
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the kernel benchmarks and prints their results as rates: for {@link AttentionBenchmark}, GFLOP/s of
+ * each cell's matmul flops and the percentage of the sgemm rate JMH measured in the same run with the same
+ * parameters (the issue's "≥ 60% of the same-run sgemm"); for {@link RowKernelsBenchmark}, GB/s of the floats
+ * read and written. Any JMH option can be given (e.g. {@code -p kernels=vector}, {@code -f 2}, {@code -wi 3 -i 5},
+ * or a regexp of the benchmarks to run, such as {@code "AttentionBenchmark.(sgemm|forwardMatmuls)"}); without
+ * one, both classes, and the attention at the T5-small and T5-base training shapes.
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.Rates -p kernels=vector
+ * </pre>
+ */
+public final class Rates {
+    private Rates() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        CommandLineOptions cli = new CommandLineOptions(args);
+        ChainedOptionsBuilder options = new OptionsBuilder().parent(cli)
+                .mode(Mode.AverageTime)               // the scores below are ms per call
+                .timeUnit(TimeUnit.MILLISECONDS);
+        if (cli.getIncludes().isEmpty()) {
+            options.include(AttentionBenchmark.class.getName() + "\\.");
+            options.include(RowKernelsBenchmark.class.getName() + "\\.");
+        }
+        if (!cli.getParameter("shape").hasValue()) {
+            options.param("shape", "8:8:228:228", "12:8:228:228");
+        }
+        Collection<RunResult> results = new Runner(options.build()).run();
+        // "class kernels shape-or-model" → method → ms per call
+        Map<String, Map<String, Double>> ms = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String[] name = r.getParams().getBenchmark().split("\\.");
+            String cls = name[name.length - 2];
+            String size = cls.equals("AttentionBenchmark") ? r.getParams().getParam("shape") : r.getParams().getParam("model");
+            String key = cls + " " + r.getParams().getParam("kernels") + " " + size;
+            ms.computeIfAbsent(key, x -> new LinkedHashMap<>()).put(name[name.length - 1], r.getPrimaryResult().getScore());
+        }
+        System.out.println();
+        System.out.println("| benchmark | kernels | shape | method | ms per call | rate | % of same-run sgemm |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (Map.Entry<String, Map<String, Double>> e : ms.entrySet()) {
+            String[] key = e.getKey().split(" ");
+            boolean attention = key[0].equals("AttentionBenchmark");
+            Double sgemmMs = e.getValue().get("sgemm");
+            double sgemm = sgemmMs == null ? Double.NaN : AttentionBenchmark.flops("sgemm", key[2]) / sgemmMs / 1e6;
+            for (Map.Entry<String, Double> m : e.getValue().entrySet()) {
+                String method = m.getKey();
+                double perMs = (attention ? AttentionBenchmark.flops(method, key[2])
+                        : RowKernelsBenchmark.bytes(method, key[2])) / m.getValue() / 1e6;  // G per second
+                String pct = !attention || method.equals("sgemm") || Double.isNaN(sgemm) ? ""
+                        : String.format("%.0f%%", 100 * perMs / sgemm);
+                System.out.printf("| %s | %s | %s | %s | %.3f | %.3g %s | %s |%n", key[0], key[1], key[2], method,
+                        m.getValue(), perMs, attention ? "GFLOP/s" : "GB/s", pct);
+            }
+        }
+    }
+}
