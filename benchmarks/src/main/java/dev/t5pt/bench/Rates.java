@@ -10,15 +10,17 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the kernel benchmarks and prints their results as rates: for {@link AttentionBenchmark}, GFLOP/s of
  * each cell's matmul flops and the percentage of the sgemm rate JMH measured in the same run with the same
  * parameters (the issue's "≥ 60% of the same-run sgemm"); for {@link RowKernelsBenchmark}, GB/s of the floats
- * read and written. Any JMH option can be given (e.g. {@code -p kernels=vector}, {@code -f 2}, {@code -wi 3 -i 5},
- * or a regexp of the benchmarks to run, such as {@code "AttentionBenchmark.(sgemm|forwardMatmuls)"}); without
- * one, both classes, and the attention at the T5-small and T5-base training shapes.
+ * read and written; other benchmarks get their time only. Any JMH option can be given (e.g.
+ * {@code -p kernels=vector}, {@code -f 2}, {@code -wi 3 -i 5}, or a regexp of the benchmarks to run, such as
+ * {@code "AttentionBenchmark.(sgemm|forwardMatmuls)"}, which then run with their own parameter sets); with no
+ * regexp, both classes, the attention at the T5-small and T5-base training shapes.
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.Rates -p kernels=vector
  * </pre>
@@ -35,9 +37,9 @@ public final class Rates {
         if (cli.getIncludes().isEmpty()) {
             options.include(AttentionBenchmark.class.getName() + "\\.");
             options.include(RowKernelsBenchmark.class.getName() + "\\.");
-        }
-        if (!cli.getParameter("shape").hasValue()) {
-            options.param("shape", "8:8:228:228", "12:8:228:228");
+            if (!cli.getParameter("shape").hasValue()) {
+                options.param("shape", "8:8:228:228", "12:8:228:228");  // the attention's training shapes
+            }
         }
         Collection<RunResult> results = new Runner(options.build()).run();
         // "class kernels shape-or-model" → method → ms per call
@@ -45,8 +47,10 @@ public final class Rates {
         for (RunResult r : results) {
             String[] name = r.getParams().getBenchmark().split("\\.");
             String cls = name[name.length - 2];
-            String size = cls.equals("AttentionBenchmark") ? r.getParams().getParam("shape") : r.getParams().getParam("model");
-            String key = cls + " " + r.getParams().getParam("kernels") + " " + size;
+            String size = cls.equals(RowKernelsBenchmark.class.getSimpleName()) ? r.getParams().getParam("model")
+                    : r.getParams().getParam("shape");
+            String key = cls + " " + Objects.toString(r.getParams().getParam("kernels"), "-") + " "
+                    + Objects.toString(size, "-");
             ms.computeIfAbsent(key, x -> new LinkedHashMap<>()).put(name[name.length - 1], r.getPrimaryResult().getScore());
         }
         System.out.println();
@@ -54,17 +58,20 @@ public final class Rates {
         System.out.println("|---|---|---|---|---|---|---|");
         for (Map.Entry<String, Map<String, Double>> e : ms.entrySet()) {
             String[] key = e.getKey().split(" ");
-            boolean attention = key[0].equals("AttentionBenchmark");
+            boolean attention = key[0].equals(AttentionBenchmark.class.getSimpleName());
+            boolean rows = key[0].equals(RowKernelsBenchmark.class.getSimpleName());
             Double sgemmMs = e.getValue().get("sgemm");
             double sgemm = sgemmMs == null ? Double.NaN : AttentionBenchmark.flops("sgemm", key[2]) / sgemmMs / 1e6;
             for (Map.Entry<String, Double> m : e.getValue().entrySet()) {
                 String method = m.getKey();
-                double perMs = (attention ? AttentionBenchmark.flops(method, key[2])
-                        : RowKernelsBenchmark.bytes(method, key[2])) / m.getValue() / 1e6;  // G per second
+                double perMs = attention ? AttentionBenchmark.flops(method, key[2]) / m.getValue() / 1e6  // G per s
+                        : rows ? RowKernelsBenchmark.bytes(method, key[2]) / m.getValue() / 1e6 : Double.NaN;
+                String rate = attention ? String.format("%.3g GFLOP/s", perMs)
+                        : rows ? String.format("%.3g GB/s", perMs) : "";
                 String pct = !attention || method.equals("sgemm") || Double.isNaN(sgemm) ? ""
                         : String.format("%.0f%%", 100 * perMs / sgemm);
-                System.out.printf("| %s | %s | %s | %s | %.3f | %.3g %s | %s |%n", key[0], key[1], key[2], method,
-                        m.getValue(), perMs, attention ? "GFLOP/s" : "GB/s", pct);
+                System.out.printf("| %s | %s | %s | %s | %.3f | %s | %s |%n", key[0], key[1], key[2], method,
+                        m.getValue(), rate, pct);
             }
         }
     }
