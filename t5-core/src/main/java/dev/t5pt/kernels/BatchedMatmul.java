@@ -277,7 +277,7 @@ final class BatchedMatmul {
                 int to = cAt + 4 * i * cols;
                 int from = 4 * (i - direct) * pad;
                 if (add) {
-                    addRow(stage, from, cb, to, cols);
+                    VectorKernels.addRange(cb, to, stage, from, cb, to, cols);
                 } else {
                     cb.put(to, stage, from, 4 * cols);
                 }
@@ -297,19 +297,6 @@ final class BatchedMatmul {
         /** m rounded up to whole tiles of ROWS rows. */
         static int blocks(int m) {
             return (m + ROWS - 1) / ROWS * ROWS;
-        }
-
-        /** c[to ..] += stage[from ..] over n floats (byte offsets). */
-        static void addRow(ByteBuffer stage, int from, ByteBuffer cb, int to, int n) {
-            int j = 0;
-            for (; j <= n - W; j += W) {
-                FloatVector.fromByteBuffer(S, cb, to + 4 * j, LE)
-                        .add(FloatVector.fromByteBuffer(S, stage, from + 4 * j, LE))
-                        .intoByteBuffer(cb, to + 4 * j, LE);
-            }
-            for (; j < n; j++) {
-                cb.putFloat(to + 4 * j, cb.getFloat(to + 4 * j) + stage.getFloat(from + 4 * j));
-            }
         }
     }
 

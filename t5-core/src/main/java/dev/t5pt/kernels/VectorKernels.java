@@ -499,16 +499,19 @@ public final class VectorKernels implements Kernels {
             throw new IllegalArgumentException("add: shapes " + java.util.Arrays.toString(x.shape()) + ", "
                     + java.util.Arrays.toString(y.shape()) + " -> " + java.util.Arrays.toString(out.shape()));
         }
-        parallel(n, W, 1, (lo, hi) -> {
-            int j = lo;
-            for (; j <= hi - W; j += W) {
-                FloatVector.fromByteBuffer(S, xb, x0 + j * 4, LE).add(FloatVector.fromByteBuffer(S, yb, y0 + j * 4, LE))
-                        .intoByteBuffer(ob, o0 + j * 4, LE);
-            }
-            for (; j < hi; j++) {
-                ob.putFloat(o0 + j * 4, xb.getFloat(x0 + j * 4) + yb.getFloat(y0 + j * 4));
-            }
-        });
+        parallel(n, W, 1, (lo, hi) -> addRange(xb, x0 + lo * 4, yb, y0 + lo * 4, ob, o0 + lo * 4, hi - lo));
+    }
+
+    /** out[..n) = x[..n) + y[..n) for n floats at the given byte offsets (out may be x or y). */
+    static void addRange(ByteBuffer xb, int xAt, ByteBuffer yb, int yAt, ByteBuffer ob, int oAt, int n) {
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            FloatVector.fromByteBuffer(S, xb, xAt + j * 4, LE).add(FloatVector.fromByteBuffer(S, yb, yAt + j * 4, LE))
+                    .intoByteBuffer(ob, oAt + j * 4, LE);
+        }
+        for (; j < n; j++) {
+            ob.putFloat(oAt + j * 4, xb.getFloat(xAt + j * 4) + yb.getFloat(yAt + j * 4));
+        }
     }
 
     @Override
