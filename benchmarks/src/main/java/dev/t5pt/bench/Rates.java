@@ -29,6 +29,10 @@ public final class Rates {
     private Rates() {
     }
 
+    /** One parameter set of one benchmark class: its simple name, kernel set, and shape (or model). */
+    private record Cell(String benchmark, String kernels, String size) {
+    }
+
     public static void main(String[] args) throws Exception {
         CommandLineOptions cli = new CommandLineOptions(args);
         ChainedOptionsBuilder options = new OptionsBuilder().parent(cli)
@@ -42,36 +46,34 @@ public final class Rates {
             }
         }
         Collection<RunResult> results = new Runner(options.build()).run();
-        // "class kernels shape-or-model" → method → ms per call
-        Map<String, Map<String, Double>> ms = new LinkedHashMap<>();
+        Map<Cell, Map<String, Double>> ms = new LinkedHashMap<>();  // cell → method → ms per call
         for (RunResult r : results) {
             String[] name = r.getParams().getBenchmark().split("\\.");
             String cls = name[name.length - 2];
             String size = cls.equals(RowKernelsBenchmark.class.getSimpleName()) ? r.getParams().getParam("model")
                     : r.getParams().getParam("shape");
-            String key = cls + " " + Objects.toString(r.getParams().getParam("kernels"), "-") + " "
-                    + Objects.toString(size, "-");
-            ms.computeIfAbsent(key, x -> new LinkedHashMap<>()).put(name[name.length - 1], r.getPrimaryResult().getScore());
+            Cell cell = new Cell(cls, Objects.toString(r.getParams().getParam("kernels"), "-"), Objects.toString(size, "-"));
+            ms.computeIfAbsent(cell, x -> new LinkedHashMap<>()).put(name[name.length - 1], r.getPrimaryResult().getScore());
         }
         System.out.println();
         System.out.println("| benchmark | kernels | shape | method | ms per call | rate | % of same-run sgemm |");
         System.out.println("|---|---|---|---|---|---|---|");
-        for (Map.Entry<String, Map<String, Double>> e : ms.entrySet()) {
-            String[] key = e.getKey().split(" ");
-            boolean attention = key[0].equals(AttentionBenchmark.class.getSimpleName());
-            boolean rows = key[0].equals(RowKernelsBenchmark.class.getSimpleName());
+        for (Map.Entry<Cell, Map<String, Double>> e : ms.entrySet()) {
+            Cell c = e.getKey();
+            boolean attention = c.benchmark().equals(AttentionBenchmark.class.getSimpleName());
+            boolean rows = c.benchmark().equals(RowKernelsBenchmark.class.getSimpleName());
             Double sgemmMs = e.getValue().get("sgemm");
-            double sgemm = sgemmMs == null ? Double.NaN : AttentionBenchmark.flops("sgemm", key[2]) / sgemmMs / 1e6;
+            double sgemm = sgemmMs == null ? Double.NaN : AttentionBenchmark.flops("sgemm", c.size()) / sgemmMs / 1e6;
             for (Map.Entry<String, Double> m : e.getValue().entrySet()) {
                 String method = m.getKey();
-                double perMs = attention ? AttentionBenchmark.flops(method, key[2]) / m.getValue() / 1e6  // G per s
-                        : rows ? RowKernelsBenchmark.bytes(method, key[2]) / m.getValue() / 1e6 : Double.NaN;
+                double perMs = attention ? AttentionBenchmark.flops(method, c.size()) / m.getValue() / 1e6  // G per s
+                        : rows ? RowKernelsBenchmark.bytes(method, c.size()) / m.getValue() / 1e6 : Double.NaN;
                 String rate = attention ? String.format("%.3g GFLOP/s", perMs)
                         : rows ? String.format("%.3g GB/s", perMs) : "";
                 String pct = !attention || method.equals("sgemm") || Double.isNaN(sgemm) ? ""
                         : String.format("%.0f%%", 100 * perMs / sgemm);
-                System.out.printf("| %s | %s | %s | %s | %.3f | %s | %s |%n", key[0], key[1], key[2], method,
-                        m.getValue(), rate, pct);
+                System.out.printf("| %s | %s | %s | %s | %.3f | %s | %s |%n", c.benchmark(), c.kernels(), c.size(),
+                        method, m.getValue(), rate, pct);
             }
         }
     }
