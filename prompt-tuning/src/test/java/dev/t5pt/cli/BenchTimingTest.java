@@ -33,10 +33,9 @@ class BenchTimingTest {
     }
 
     @Test
-    void warmUpLastsAtLeastItsMinimumAndAtMostItsCapPlusOneRun() {
+    void warmUpLastsAtLeastItsMinimum() {
+        // (the cap is checked without a clock above: a cap of 0 s ends the warm-up at its minimum runs)
         BenchCommand.Timing t = BenchCommand.time(() -> sleep(20), 1, 0.3, 0.6, 1);
         assertTrue(t.warmupSeconds() >= 0.3, "at least the minimum: " + t.warmupSeconds());
-        // the JIT may or may not be quiet within 0.6 s; either way the cap ends the warm-up after one more run
-        assertTrue(t.warmupSeconds() < 0.6 + 0.5, "the cap: " + t.warmupSeconds());
     }
 }
