@@ -4,6 +4,7 @@ import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
@@ -34,7 +35,14 @@ public final class Rates {
     }
 
     public static void main(String[] args) throws Exception {
-        CommandLineOptions cli = new CommandLineOptions(args);
+        CommandLineOptions cli;
+        try {
+            cli = new CommandLineOptions(args);
+        } catch (CommandLineOptionException e) {
+            System.err.println("error: " + e.getMessage() + " (Rates takes JMH's options: java -jar benchmarks.jar -h)");
+            System.exit(2);
+            return;
+        }
         ChainedOptionsBuilder options = new OptionsBuilder().parent(cli)
                 .mode(Mode.AverageTime)               // the scores below are ms per call
                 .timeUnit(TimeUnit.MILLISECONDS);
