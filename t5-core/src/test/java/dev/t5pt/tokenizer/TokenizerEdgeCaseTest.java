@@ -85,7 +85,8 @@ class TokenizerEdgeCaseTest {
 
     @Test
     void helloThereIdsOfTheHfIntegrationCheck() {
-        assertArrayEquals(dev.t5pt.check.HelloThereCheck.INPUT_IDS, T5.encode("Hello there"));
-        assertArrayEquals(dev.t5pt.check.HelloThereCheck.LABEL_IDS, T5.encode("Hi I am"));
+        // the ids of HF's T5 small integration test (the CLI's check-hf command feeds them to the model)
+        assertArrayEquals(new int[]{8774, 132, 1}, T5.encode("Hello there"));
+        assertArrayEquals(new int[]{2018, 27, 183, 1}, T5.encode("Hi I am"));
     }
 }

@@ -1,6 +1,6 @@
 package dev.t5pt.cli;
 
-import dev.t5pt.check.ReferenceDump;
+import dev.t5pt.cli.check.ReferenceDump;
 import dev.t5pt.model.T5Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.t5pt.check;
+package dev.t5pt.cli.check;
 
 import dev.t5pt.generate.Greedy;
 import dev.t5pt.io.SafetensorsFile;

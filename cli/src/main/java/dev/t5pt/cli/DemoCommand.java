@@ -1,7 +1,7 @@
 package dev.t5pt.cli;
 
-import dev.t5pt.check.Comparison;
-import dev.t5pt.check.ReferenceDump;
+import dev.t5pt.cli.check.Comparison;
+import dev.t5pt.cli.check.ReferenceDump;
 import dev.t5pt.io.SafetensorsFile;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.T5Model;

@@ -1,6 +1,6 @@
 package dev.t5pt.cli;
 
-import dev.t5pt.check.Comparison;
+import dev.t5pt.cli.check.Comparison;
 import dev.t5pt.io.SafetensorsFile;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

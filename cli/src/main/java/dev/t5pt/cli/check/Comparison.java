@@ -1,4 +1,4 @@
-package dev.t5pt.check;
+package dev.t5pt.cli.check;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
