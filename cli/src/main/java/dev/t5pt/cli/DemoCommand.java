@@ -9,6 +9,7 @@ import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.Evaluator;
 import dev.t5pt.tune.Metrics;
+import dev.t5pt.tune.RunDirectory;
 import dev.t5pt.tune.Tokenized;
 import dev.t5pt.tune.TrainConfig;
 import dev.t5pt.tune.Trainer;
@@ -29,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Prompt tuning end to end on the bundled model and toy task, in about a minute.",
                 "1. checks the forward pass and dL/dP against PyTorch's values shipped with models/tiny-lm-adapt;",
                 "2. tunes a 20-token prompt on demo/sentiment-train.jsonl for the frozen random-weight models/tiny-t5-demo,",
-                "   evaluating on demo/sentiment-dev.jsonl (run directory: runs/demo, replaced each time);",
+                "   evaluating on demo/sentiment-dev.jsonl (run directory: runs/demo, replaced each time; never a directory that is not a run);",
                 "3. evaluates the best prompt (greedy and rank classification) and prints generations with and without it."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
@@ -45,10 +46,13 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path home = Path.of(System.getProperty("t5pt.home", "."));
         PrintWriter o = spec.commandLine().getOut();
-        boolean numericsOk = checkNumerics(home.resolve("models/tiny-lm-adapt"), o);
 
         Path modelDir = home.resolve("models/tiny-t5-demo");
         Path run = out != null ? out : home.resolve("runs/demo");
+        // replaced each time, but only ever a t5pt run: never a file, another directory, or one holding the demo's inputs
+        RunDirectory.recover(run);
+        RunDirectory.checkReplaceable(run, List.of(modelDir, home.resolve("demo"), home.resolve("models/tiny-lm-adapt")));
+        boolean numericsOk = checkNumerics(home.resolve("models/tiny-lm-adapt"), o);
         T5Model m = T5Model.load(modelDir);
         T5Tokenizer tok = T5Tokenizer.t5Default();
         Dataset train = Dataset.read(home.resolve("demo/sentiment-train.jsonl"), "input", "target", false);
@@ -62,11 +66,12 @@ final class DemoCommand implements Callable<Integer> {
         // 0.95-0.98 across rounding variants and seeds
         TrainConfig cfg = new TrainConfig(steps, 16, 20, "labels", "adafactor", 0.03, "constant", 0, -1, 0, 0.0, 42,
                 100, 100, 0, 32, 8, 64, 4, false, 5);
-        if (java.nio.file.Files.exists(run)) {
-            TuneCommand.deleteTree(run);
-        }
         Trainer.Result r = new Trainer(m, tok, cfg, run, new ProgressBar(spec.commandLine().getErr(),
-                System.console() != null, 100)).run(train, dev, false);
+                System.console() != null, 100)).run(train, dev, java.nio.file.Files.exists(run) ? Trainer.Start.REPLACE : Trainer.Start.NEW);
+        if (r.steps() == 0) {
+            o.println(r.stopReason());
+            return 1;
+        }
 
         Tokenized devIds = Tokenized.of(dev, tok, 32, 8);
         Evaluator ev = new Evaluator(m, tok, new Activations(), 64, 4);
@@ -81,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "   %-52s target %-9s with prompt: %-9s without: %s%n", "\"" + dev.examples().get(i).input() + "\"",
                     targets.get(i), with.get(0).get(i), without.get(0).get(i).isEmpty() ? "(empty)" : without.get(0).get(i));
         }
-        o.printf(Locale.ROOT, "%nrun directory: %s (config.json, metrics.csv, loss.png, dev.png, best/ as a PEFT adapter)%n", run);
+        o.printf(Locale.ROOT, "%nrun directory: %s (run.json, metrics.csv, loss.png, dev.png, best/ as a PEFT adapter)%n", run);
         o.println("With a real model: ./t5pt tune --model DIR --train FILE --dev FILE --out RUN_DIR (see README).");
         return numericsOk ? 0 : 1;
     }

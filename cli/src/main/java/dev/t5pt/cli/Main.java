@@ -26,7 +26,7 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             err.println("error: " + message(e));
-            if (System.getenv("T5PT_DEBUG") != null) {
+            if (System.getenv("T5PT_DEBUG") != null || Boolean.getBoolean("t5pt.debug")) {
                 e.printStackTrace(err);
             }
             err.flush();

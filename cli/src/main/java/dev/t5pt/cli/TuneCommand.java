@@ -3,17 +3,27 @@ package dev.t5pt.cli;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
-import dev.t5pt.tune.Optimizer;
+import dev.t5pt.tune.RunDirectory;
 import dev.t5pt.tune.Schedule;
 import dev.t5pt.tune.TrainConfig;
 import dev.t5pt.tune.Trainer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,12 +35,14 @@ import java.util.concurrent.TimeUnit;
                 "best/ (a PEFT adapter with prompt.npy), last/ and checkpoint/. Ctrl-C stops after the current step",
                 "and leaves a checkpoint; --resume continues exactly where the run stopped."})
 final class TuneCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "frozen model (HF layout: config.json + safetensors)")
+    @Option(names = "--model", paramLabel = "DIR", description = "frozen model (HF layout: config.json + safetensors; DIR/config.json means DIR)")
     Path model;
-    @Option(names = "--train", required = true, paramLabel = "FILE", description = "training data: JSONL {\"input\", \"target\"} or .tsv (input<TAB>target)")
+    @Option(names = "--train", paramLabel = "FILE", description = "training data: JSONL {\"input\", \"target\"} or .tsv (input<TAB>target)")
     Path train;
     @Option(names = "--dev", paramLabel = "FILE", description = "dev data, evaluated every --eval-every steps (exact match picks the best prompt)")
     Path devFile;
@@ -84,10 +96,16 @@ final class TuneCommand implements Callable<Integer> {
     boolean skipBad;
     @Option(names = "--vocab", paramLabel = "FILE", description = "SentencePiece model (default: T5's bundled spiece.model)")
     Path vocab;
-    @Option(names = "--resume", description = "continue the run in --out from its checkpoint")
+    @Option(names = "--resume", description = "continue the run in --out from its checkpoint with its recorded settings: "
+            + "only --steps, --eval-every, --checkpoint-every and --patience may change")
     boolean resume;
-    @Option(names = "--overwrite", description = "delete an existing --out first")
+    @Option(names = "--overwrite", description = "replace --out if it is a t5pt run (never a file, another directory or one holding an input)")
     boolean overwrite;
+
+    /** The flags a resumed run may change; any other flag given with --resume must agree with the record. */
+    static final Set<String> CHANGEABLE_ON_RESUME = Set.of("--steps", "--eval-every", "--checkpoint-every", "--patience");
+    /** Flags that are not settings of the run. */
+    private static final Set<String> NOT_RECORDED = Set.of("--resume", "--overwrite", "--out", "--help", "--version");
 
     @Override
     public Integer call() throws Exception {
@@ -95,27 +113,52 @@ final class TuneCommand implements Callable<Integer> {
         if (resume && overwrite) {
             throw new picocli.CommandLine.ParameterException(cl, "--resume and --overwrite exclude each other");
         }
-        if (Files.exists(out) && !resume && !overwrite) {
-            throw new IllegalArgumentException(out + " exists: pass --resume to continue that run or --overwrite to replace it");
+        RunDirectory.recover(out);   // whatever a crash left half-swapped, before anything looks at --out
+        if (resume && RunDirectory.isRun(out)) {
+            return fromRecord().train(Trainer.Start.RESUME);
         }
-        if (resume && !Files.exists(out.resolve("checkpoint"))) {
-            throw new IllegalArgumentException(out + ": nothing to resume (no checkpoint/ in it)");
+        if (resume) {
+            if (Files.exists(out)) {
+                throw new IllegalArgumentException(out + " is not a t5pt run directory (no " + RunDirectory.RECORD
+                        + "): nothing to resume");
+            }
+            if (model == null || train == null) {
+                throw new IllegalArgumentException(out + ": no run to resume (it was never created); start it with --model, "
+                        + "--train and the other flags");
+            }
+            // a crash before the run directory appeared: the full command starts it afresh
+            cl.getErr().println("no run in " + out + " yet: starting it");
         }
-        TrainConfig cfg = new TrainConfig(steps, batchSize, promptLength, init, optimizer, lr, schedule, warmup, weightDecay,
-                gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch, maxDecode,
-                activationCheckpointing, 5);
-        Optimizer.parse(optimizer, weightDecay);
+        if (model == null || train == null) {
+            throw new picocli.CommandLine.ParameterException(cl, "Missing required options: --model, --train (a new run needs both)");
+        }
+        if (Files.exists(out, LinkOption.NOFOLLOW_LINKS) && !overwrite) {
+            throw new IllegalArgumentException(out + (RunDirectory.isRun(out)
+                    ? " is a t5pt run: pass --resume to continue it or --overwrite to replace it"
+                    : " exists and is not a t5pt run directory: choose a new --out"));
+        }
+        model = T5Model.modelDir(model);
+        RunDirectory.checkReplaceable(out, inputs());   // before any work: --overwrite only ever replaces a run
+        return train(Files.exists(out) ? Trainer.Start.REPLACE : Trainer.Start.NEW);
+    }
+
+    /** Validates the whole command (model, data, prompt initializer), then trains; the disk is touched last. */
+    private int train(Trainer.Start start) throws Exception {
+        var cl = spec.commandLine();
+        TrainConfig cfg = new TrainConfig(steps, batchSize, promptLength, absoluteInit(), optimizer, lr, schedule, warmup,
+                weightDecay, gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch,
+                maxDecode, activationCheckpointing, 5);
         Schedule.parse(schedule, lr, warmup, steps);
         T5Tokenizer tok = vocab == null ? T5Tokenizer.t5Default() : T5Tokenizer.load(vocab);
         Dataset trainData = Dataset.read(train, inputField, targetField, skipBad);
         Dataset devData = devFile == null ? null : Dataset.read(devFile, inputField, targetField, skipBad);
-        if (overwrite && Files.exists(out)) {
-            deleteTree(out);
-        }
         T5Model m = T5Model.load(model);
         var err = cl.getErr();
         ProgressBar bar = new ProgressBar(err, System.console() != null, Math.max(1, Math.min(50, evalEvery == 0 ? 50 : evalEvery)));
         Trainer trainer = new Trainer(m, tok, cfg, out, bar);
+        if (start != Trainer.Start.RESUME) {
+            trainer.record(record());
+        }
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             trainer.requestStop();
@@ -127,10 +170,14 @@ final class TuneCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            Trainer.Result r = trainer.run(trainData, devData, resume);
-            cl.getOut().printf(Locale.ROOT, "%s; best dev exact match %s at step %d; best prompt: %s%n", r.stopReason(),
-                    r.bestStep() >= 0 ? String.format(Locale.ROOT, "%.4f", r.bestScore()) : "n/a", r.bestStep(),
-                    out.resolve("best"));
+            Trainer.Result r = trainer.run(trainData, devData, start);
+            cl.getOut().println(r.stopReason());
+            if (r.steps() > 0) {
+                cl.getOut().println(r.bestStep() >= 0
+                        ? String.format(Locale.ROOT, "best dev exact match %.4f at step %d; best prompt: %s", r.bestScore(),
+                        r.bestStep(), out.resolve("best"))
+                        : "prompt: " + out.resolve("last") + (devFile == null ? " (no --dev: best/ is the last prompt)" : ""));
+            }
         } finally {
             finished.countDown();
             try {
@@ -142,11 +189,106 @@ final class TuneCommand implements Callable<Integer> {
         return 0;
     }
 
-    static void deleteTree(Path p) throws java.io.IOException {
-        try (var s = Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
+    /** Every path this run reads: what --overwrite must never delete. */
+    private List<Path> inputs() {
+        List<Path> in = new ArrayList<>(Arrays.asList(model, train, devFile, vocab));
+        if (init.startsWith("file:")) {
+            in.add(Path.of(init.substring("file:".length())));
+        }
+        return in;
+    }
+
+    private String absoluteInit() {
+        return init.startsWith("file:") ? "file:" + Path.of(init.substring(5)).toAbsolutePath().normalize() : init;
+    }
+
+    /** run.json's part from the command line: the inputs with checksums, and every flag's value. */
+    private ObjectNode record() throws java.io.IOException {
+        ObjectNode r = JSON.createObjectNode();
+        ObjectNode in = r.putObject("inputs");
+        in.set("model", RunDirectory.input(model));
+        in.set("train", RunDirectory.input(train));
+        if (devFile != null) {
+            in.set("dev", RunDirectory.input(devFile));
+        }
+        if (vocab != null) {
+            in.set("vocab", RunDirectory.input(vocab));
+        }
+        ObjectNode flags = r.putObject("command");
+        for (OptionSpec o : spec.options()) {
+            if (!NOT_RECORDED.contains(o.longestName()) && o.getValue() != null) {
+                flags.put(o.longestName(), canonical(o.longestName(), o.getValue()));
             }
         }
+        return r;
+    }
+
+    /** A flag's value as the record holds it: paths absolute, numbers as Java prints them. */
+    private static String canonical(String name, Object value) {
+        if (value instanceof Path p) {
+            return p.toAbsolutePath().normalize().toString();
+        }
+        if ("--init".equals(name) && value.toString().startsWith("file:")) {
+            return "file:" + Path.of(value.toString().substring(5)).toAbsolutePath().normalize();
+        }
+        return String.valueOf(value);
+    }
+
+    /**
+     * The run's own command, from its record, with the flags a resume may change taken from this one; a flag
+     * given here that contradicts the record is refused by name. The inputs must be unchanged (checksums).
+     */
+    private TuneCommand fromRecord() throws Exception {
+        JsonNode rec = RunDirectory.readRecord(out);
+        JsonNode flags = rec.path("command");
+        if (!flags.isObject()) {
+            throw new IllegalArgumentException(out.resolve(RunDirectory.RECORD) + ": no \"command\" (a run of an older t5pt, "
+                    + "or made by the library): resume it from the library, or start a new run");
+        }
+        ParseResult given = spec.commandLine().getParseResult();
+        List<String> args = new ArrayList<>();
+        for (OptionSpec o : spec.options()) {
+            String name = o.longestName();
+            if (NOT_RECORDED.contains(name)) {
+                continue;
+            }
+            JsonNode recorded = flags.get(name);
+            boolean matched = given.hasMatchedOption(name);
+            String value = matched ? canonical(name, o.getValue()) : recorded == null ? null : recorded.asText();
+            if (matched && !CHANGEABLE_ON_RESUME.contains(name)) {
+                String then = recorded == null ? "(not set)" : recorded.asText();
+                if (!value.equals(then)) {
+                    throw new IllegalArgumentException(name + " " + value + " contradicts the run's " + name + " " + then
+                            + " (" + out.resolve(RunDirectory.RECORD) + "): on --resume only " + String.join(", ",
+                            new java.util.TreeSet<>(CHANGEABLE_ON_RESUME)) + " may change");
+                }
+            }
+            if (value == null) {
+                continue;
+            }
+            if (o.arity().max() == 0) {
+                if (Boolean.parseBoolean(value)) {
+                    args.add(name);
+                }
+            } else {
+                args.add(name);
+                args.add(value);
+            }
+        }
+        args.add("--out");
+        args.add(out.toString());
+        args.add("--resume");
+        TuneCommand replay = new TuneCommand();
+        picocli.CommandLine replayCl = new picocli.CommandLine(replay);
+        replayCl.setOut(spec.commandLine().getOut());
+        replayCl.setErr(spec.commandLine().getErr());
+        replayCl.parseArgs(args.toArray(String[]::new));
+        replay.spec = replayCl.getCommandSpec();
+        JsonNode in = rec.path("inputs");
+        RunDirectory.checkInput(in.get("model"), "model", out);
+        RunDirectory.checkInput(in.get("train"), "training data", out);
+        RunDirectory.checkInput(in.get("dev"), "dev data", out);
+        RunDirectory.checkInput(in.get("vocab"), "vocabulary", out);
+        return replay;
     }
 }

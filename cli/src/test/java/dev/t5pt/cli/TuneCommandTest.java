@@ -45,7 +45,7 @@ class TuneCommandTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.readAllLines(run.resolve("metrics.csv")).get(0).startsWith("step,train_loss"));
         assertEquals(5, Files.readAllLines(run.resolve("metrics.csv")).size());
-        oneError(tune(run), "exists", "--resume", "--overwrite");
+        oneError(tune(run), "is a t5pt run", "--resume", "--overwrite");
         assertEquals(0, tune(run, "--overwrite").code());
 
         Cli e = Cli.run("eval", "--model", MODEL, "--prompt", run.resolve("best").toString(), "--prompt",

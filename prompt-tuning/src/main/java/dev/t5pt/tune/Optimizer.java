@@ -19,12 +19,26 @@ public sealed interface Optimizer permits Adafactor, AdamW {
 
     String name();
 
-    /** Parses the CLI form: adafactor (the paper's settings) or adamw. */
+    /** Parses the name: adafactor (the paper's settings) or adamw; a negative weight decay means the default. */
     static Optimizer parse(String name, double weightDecay) {
+        double wd = weightDecay < 0 ? defaultWeightDecay(name) : weightDecay;
         return switch (name) {
-            case "adafactor" -> new Adafactor(0.8, 1e-30, 1.0, weightDecay < 0 ? 1e-5 : weightDecay);
-            case "adamw" -> new AdamW(0.9, 0.999, 1e-8, weightDecay < 0 ? 0.01 : weightDecay);
-            default -> throw new IllegalArgumentException("--optimizer: expected adafactor or adamw, found \"" + name + "\"");
+            case "adafactor" -> new Adafactor(0.8, 1e-30, 1.0, wd);
+            case "adamw" -> new AdamW(0.9, 0.999, 1e-8, wd);
+            default -> throw unknown(name);
         };
+    }
+
+    /** The weight decay each optimizer uses unless told: 1e-5 for Adafactor (the paper's), 0.01 for AdamW. */
+    static double defaultWeightDecay(String name) {
+        return switch (name) {
+            case "adafactor" -> 1e-5;
+            case "adamw" -> 0.01;
+            default -> throw unknown(name);
+        };
+    }
+
+    private static IllegalArgumentException unknown(String name) {
+        return new IllegalArgumentException("optimizer: expected adafactor or adamw, found \"" + name + "\"");
     }
 }

@@ -1,5 +1,7 @@
 package dev.t5pt.tune;
 
+import dev.t5pt.io.AtomicFiles;
+
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -8,7 +10,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -110,12 +111,11 @@ final class Plot {
             legendY += 16;
         }
         g.dispose();
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".plot", ".png");
-        try {
-            ImageIO.write(img, "png", tmp.toFile());
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        // in memory: ImageIO's default file cache for streams registers a shutdown hook, which fails while
+        // Ctrl-C's shutdown waits for the trainer's last writes
+        ImageIO.setUseCache(false);
+        ImageIO.write(img, "png", png);
+        AtomicFiles.writeBytes(file, png.toByteArray());
     }
 }

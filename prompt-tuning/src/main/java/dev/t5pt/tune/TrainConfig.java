@@ -31,7 +31,11 @@ public record TrainConfig(
         boolean activationCheckpointing,
         int maxBadSteps) {
 
+    /** A negative weightDecay means the optimizer's default, which is what the record then holds. */
     public TrainConfig {
+        if (weightDecay < 0) {
+            weightDecay = Optimizer.defaultWeightDecay(optimizer);
+        }
         positive("--steps", steps);
         positive("--batch-size", batchSize);
         positive("--prompt-length", promptLength);

@@ -1,5 +1,8 @@
 package dev.t5pt.tune;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.t5pt.io.AtomicDirectory;
 import dev.t5pt.io.AtomicFiles;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
@@ -24,8 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * dropout), gradient-norm clipping, the optimizer; evaluation on the dev set every N steps with the best
  * prompt kept and early stopping; checkpoints every N steps, from which {@code resume} continues exactly.
  *
- * <p>The run directory: config.json, metrics.csv (one row per step; dev columns on evaluation steps),
- * loss.png and dev.png, best/ (PEFT adapter + prompt.npy), last/, checkpoint/.
+ * <p>The run directory ({@link RunDirectory}): run.json (the record of every setting), metrics.csv (one row per
+ * step; dev columns on evaluation steps), loss.png and dev.png, best/ (PEFT adapter + prompt.npy), last/,
+ * checkpoint/. Every file in it is replaced atomically: a crash at any instant costs at most the steps since the
+ * last checkpoint.
  */
 public final class Trainer {
     /** What the trainer reports while it runs. */
@@ -42,6 +47,7 @@ public final class Trainer {
     }
 
     static final String HEADER = "step,train_loss,lr,grad_norm,tokens_per_s,dev_exact_match,dev_accuracy,dev_macro_f1";
+    private static final int COLUMNS = HEADER.split(",").length;
 
     private final T5Model model;
     private final T5Tokenizer tok;
@@ -50,6 +56,7 @@ public final class Trainer {
     private final Listener listener;
     private final AtomicBoolean stop = new AtomicBoolean();
     private long stopAfter = Long.MAX_VALUE;
+    private ObjectNode recordFields;
 
     public Trainer(T5Model model, T5Tokenizer tok, TrainConfig cfg, Path runDir, Listener listener) {
         this.model = model;
@@ -69,7 +76,27 @@ public final class Trainer {
         this.stopAfter = steps;
     }
 
-    public Result run(Dataset train, Dataset dev, boolean resume) throws IOException {
+    /** How {@link #run} treats the run directory. */
+    public enum Start {
+        /** A new run: the directory must not exist; it appears whole, with its record, once the set-up succeeded. */
+        NEW,
+        /** A new run replacing an existing t5pt run (only a run: {@link RunDirectory#checkReplaceable}), in one swap. */
+        REPLACE,
+        /** Continue the run in the directory from its checkpoint, or from step 0 when it stopped before one. */
+        RESUME
+    }
+
+    /** Fields added to the run's record (run.json) of a new run: the caller's inputs and command. */
+    public Trainer record(ObjectNode fields) {
+        this.recordFields = fields;
+        return this;
+    }
+
+    /**
+     * Trains. Everything that can fail on bad input (data, labels, the prompt's initializer, the optimizer) is
+     * checked before the disk is touched: a new run that fails during its set-up leaves nothing behind.
+     */
+    public Result run(Dataset train, Dataset dev, Start start) throws IOException {
         Tokenized trainIds = Tokenized.of(train, tok, cfg.maxInputLength(), cfg.maxTargetLength());
         Tokenized devIds = dev == null ? null : Tokenized.of(dev, tok, cfg.maxInputLength(), cfg.maxTargetLength());
         report(train, trainIds);
@@ -83,12 +110,19 @@ public final class Trainer {
         Schedule schedule = Schedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), cfg.steps());
         Path metrics = runDir.resolve("metrics.csv");
         Path ckptDir = runDir.resolve("checkpoint");
+        if (start == Start.RESUME && !RunDirectory.recover(runDir)) {
+            throw new IOException(runDir + ": not a t5pt run directory (no " + RunDirectory.RECORD + "): nothing to resume");
+        }
+        if (start == Start.NEW && Files.exists(runDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(runDir + " exists: a new run needs a new directory");
+        }
         INDArray prompt;
+        INDArray bestPrompt = null;
         long step;
         double best = Double.NEGATIVE_INFINITY;
         long bestStep = -1;
         int sinceBest = 0;
-        if (resume && Files.exists(ckptDir)) {
+        if (start == Start.RESUME && Files.exists(ckptDir)) {
             Checkpoint c = Checkpoint.read(ckptDir);
             if (c.prompt().size(0) != cfg.promptLength() || c.prompt().size(1) != model.config().dModel()) {
                 throw new IOException(ckptDir + ": the checkpoint's prompt is " + java.util.Arrays.toString(c.prompt().shape())
@@ -101,19 +135,28 @@ public final class Trainer {
             best = c.bestScore();
             bestStep = c.bestStep();
             sinceBest = c.evalsWithoutImprovement();
+            bestPrompt = c.bestPrompt();
+            if (bestPrompt == null && bestStep >= 0 && Files.exists(runDir.resolve("best"))) {
+                bestPrompt = PromptFiles.read(runDir.resolve("best"), model.config().dModel()); // a checkpoint of t5pt 0.1 and before
+            }
             truncateMetrics(metrics, step);
             listener.message("resuming at step " + step + " from " + ckptDir);
         } else {
-            Files.createDirectories(runDir);
             PromptInit init = PromptInit.parse(cfg.init(), train.labels());
             prompt = init.create(model, tok, cfg.promptLength(), new Random(cfg.seed())).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
             step = 0;
-            AtomicFiles.writeString(metrics, HEADER + "\n");
-            AtomicFiles.writeString(runDir.resolve("config.json"), cfg.toJson().toPrettyString() + "\n");
+            if (start == Start.RESUME) {
+                truncateMetrics(metrics, 0);
+                listener.message("no checkpoint in " + runDir + " yet: starting at step 0");
+            } else {
+                if (start == Start.REPLACE) {
+                    RunDirectory.checkReplaceable(runDir, List.of());
+                }
+                RunDirectory.create(runDir, record());
+            }
         }
-        INDArray bestPrompt = prompt.dup();
-        if (bestStep >= 0 && Files.exists(runDir.resolve("best"))) {
-            bestPrompt = PromptFiles.read(runDir.resolve("best"), model.config().dModel());
+        if (bestPrompt == null) {
+            bestPrompt = prompt.dup();
         }
         Activations act = new Activations();
         Evaluator evaluator = new Evaluator(model, tok, new Activations(), cfg.evalBatchSize(), cfg.maxDecodeSteps());
@@ -186,22 +229,38 @@ public final class Trainer {
             boolean patienceOut = cfg.patience() > 0 && sinceBest >= cfg.patience();
             if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == cfg.steps() || patienceOut
                     || stop.get() || step >= stopAfter) {
-                new Checkpoint(prompt.dup(), opt.state(), step, batcher.epoch(), batcher.index(), best, bestStep, sinceBest)
-                        .write(runDir.resolve("checkpoint"));
+                new Checkpoint(prompt.dup(), opt.state(), step, batcher.epoch(), batcher.index(), best, bestStep, sinceBest,
+                        bestStep >= 0 ? bestPrompt : null).write(ckptDir);
             }
             if (patienceOut) {
                 reason = "early stop: no dev improvement in " + sinceBest + " evaluations";
                 break;
             }
         }
+        if (step == 0) {
+            // stopped before the first step: nothing was trained, and nothing is presented as a result
+            reason = "stopped before the first step: nothing trained; resuming starts at step 0";
+            return new Result(0, prompt, best, bestStep, reason);
+        }
         writePrompt(runDir.resolve("last"), prompt);
         if (bestStep < 0) {
             bestPrompt = prompt.dup();
             writePrompt(runDir.resolve("best"), bestPrompt);
         }
-        plots(metrics);
-        listener.message(reason);
+        plots(metrics, devIds != null);
         return new Result(step, bestPrompt, best, bestStep, reason);
+    }
+
+    private ObjectNode record() {
+        ObjectNode r = new ObjectMapper().createObjectNode();
+        r.put("format", RunDirectory.FORMAT);
+        r.put("t5pt", dev.t5pt.Version.T5PT);
+        r.put("created", java.time.Instant.now().toString());
+        r.set("config", cfg.toJson());
+        if (recordFields != null) {
+            r.setAll(recordFields);
+        }
+        return r;
     }
 
     /**
@@ -256,7 +315,10 @@ public final class Trainer {
         return n;
     }
 
-    /** Drops rows after the checkpoint's step, so a resumed run's metrics continue without duplicates. */
+    /**
+     * Drops rows after the checkpoint's step, so a resumed run's metrics continue without duplicates, and a row
+     * cut short by a crash (fewer columns than the header).
+     */
     static void truncateMetrics(Path metrics, long step) throws IOException {
         if (!Files.exists(metrics)) {
             AtomicFiles.writeString(metrics, HEADER + "\n");
@@ -267,8 +329,8 @@ public final class Trainer {
             if (line.isEmpty() || line.startsWith("step")) {
                 continue;
             }
-            int comma = line.indexOf(',');
-            if (comma > 0 && Long.parseLong(line.substring(0, comma)) <= step) {
+            String[] cols = line.split(",", -1);
+            if (cols.length == COLUMNS && cols[0].matches("[0-9]+") && Long.parseLong(cols[0]) <= step) {
                 sb.append(line).append('\n');
             }
         }
@@ -276,7 +338,7 @@ public final class Trainer {
     }
 
     /** loss.png (train loss per step) and dev.png (dev metrics per evaluation). */
-    static void plots(Path metrics) throws IOException {
+    static void plots(Path metrics, boolean withDev) throws IOException {
         List<String> lines = Files.readAllLines(metrics);
         List<double[]> loss = new ArrayList<>();
         List<double[]> dev = new ArrayList<>();
@@ -294,6 +356,9 @@ public final class Trainer {
         Path dir = metrics.getParent();
         Plot.write(dir.resolve("loss.png"), "training loss", "loss",
                 List.of(series("train loss", loss, 1, new Color(31, 119, 180))));
+        if (!withDev) {
+            return;
+        }
         Plot.write(dir.resolve("dev.png"), "dev metrics", "score", List.of(
                 series("exact match", dev, 1, new Color(214, 39, 40)),
                 series("accuracy", dev, 2, new Color(44, 160, 44)),

@@ -23,14 +23,14 @@ class EndToEndTuningTest {
         Dataset dev = Dataset.read(TuneTestSupport.repo("demo/sentiment-dev.jsonl"), "input", "target", false);
         TrainConfig cfg = new TrainConfig(600, 16, 20, "labels", "adafactor", 0.1, "constant", 0, -1, 0, 0.0, 42,
                 100, 100, 0, 32, 8, 64, 4, false, 5);
-        Trainer.Result r = new Trainer(m, T5Tokenizer.t5Default(), cfg, tmp.resolve("run"), ResumeTest.QUIET).run(train, dev, false);
+        Trainer.Result r = new Trainer(m, T5Tokenizer.t5Default(), cfg, tmp.resolve("run"), ResumeTest.QUIET).run(train, dev, Trainer.Start.NEW);
 
         List<String> rows = Files.readAllLines(tmp.resolve("run/metrics.csv"));
         double first = mean(rows.subList(1, 51));
         double last = mean(rows.subList(rows.size() - 50, rows.size()));
         assertTrue(last < 0.5 * first, "training loss falls clearly: first 50 steps " + first + ", last 50 " + last);
         assertTrue(r.bestScore() >= 0.7, "dev exact match " + r.bestScore() + " (chance 0.5)");
-        for (String f : new String[]{"config.json", "metrics.csv", "loss.png", "dev.png", "best/adapter_config.json",
+        for (String f : new String[]{"run.json", "metrics.csv", "loss.png", "dev.png", "best/adapter_config.json",
                 "best/adapter_model.safetensors", "best/prompt.npy", "checkpoint/state.json"}) {
             assertTrue(Files.exists(tmp.resolve("run").resolve(f)), f);
         }

@@ -30,13 +30,13 @@ class ResumeTest {
         TrainConfig cfg = new TrainConfig(20, 4, 5, "vocab", "adafactor", 0.3, "constant", 0, -1, 1.0, 0.1, 7, 5, 5, 0,
                 32, 8, 8, 3, false, 5);
 
-        new Trainer(m, tok, cfg, tmp.resolve("straight"), QUIET).run(train, dev, false);
+        new Trainer(m, tok, cfg, tmp.resolve("straight"), QUIET).run(train, dev, Trainer.Start.NEW);
         Trainer interrupted = new Trainer(m, tok, cfg, tmp.resolve("resumed"), QUIET);
         interrupted.stopAfter(10);
-        Trainer.Result half = interrupted.run(train, dev, false);
+        Trainer.Result half = interrupted.run(train, dev, Trainer.Start.NEW);
         assertEquals(10, half.steps());
         assertEquals(10, Checkpoint.read(tmp.resolve("resumed/checkpoint")).step());
-        new Trainer(m, tok, cfg, tmp.resolve("resumed"), QUIET).run(train, dev, true);
+        new Trainer(m, tok, cfg, tmp.resolve("resumed"), QUIET).run(train, dev, Trainer.Start.RESUME);
 
         Checkpoint a = Checkpoint.read(tmp.resolve("straight/checkpoint"));
         Checkpoint b = Checkpoint.read(tmp.resolve("resumed/checkpoint"));
@@ -56,7 +56,7 @@ class ResumeTest {
         for (int i = 1; i < ma.size(); i++) {
             assertEquals(ma.get(i).split(",")[1], mb.get(i).split(",")[1], "train loss at row " + i);
         }
-        for (String f : new String[]{"config.json", "metrics.csv", "loss.png", "dev.png", "best/adapter_config.json",
+        for (String f : new String[]{"run.json", "metrics.csv", "loss.png", "dev.png", "best/adapter_config.json",
                 "best/adapter_model.safetensors", "best/prompt.npy", "last/prompt.npy"}) {
             assertTrue(Files.exists(tmp.resolve("resumed").resolve(f)), f);
         }

@@ -14,11 +14,22 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public interface Kernels {
 
-    /** The fast kernels on the CPU backend, ND4J's ops elsewhere. */
+    /**
+     * The fast kernels on the CPU backend, ND4J's ops elsewhere. Without the JVM flag
+     * {@code --add-modules jdk.incubator.vector} the Vector API is not there: ND4J's kernels then, same results
+     * to float rounding but slower, and one warning line on stderr (once per JVM) that names the flag.
+     */
     static Kernels forBackend() {
         String backend = Nd4j.getBackend().getClass().getSimpleName();
         boolean cpu = backend.contains("Cpu") || backend.contains("Native");
-        return cpu && VectorKernels.available() ? new VectorKernels() : new Nd4jKernels();
+        if (!cpu) {
+            return new Nd4jKernels();
+        }
+        if (!VectorApi.present()) {
+            VectorApi.warnMissingOnce();
+            return new Nd4jKernels();
+        }
+        return VectorKernels.available() ? new VectorKernels() : new Nd4jKernels();
     }
 
     String name();

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -42,16 +43,34 @@ public final class T5Model {
         this.logitScale = config.tieWordEmbeddings() ? (float) Math.pow(config.dModel(), -0.5) : 1f;
     }
 
-    /** Loads {@code config.json} and the safetensors weights of a HF-layout model directory. */
+    /**
+     * Loads {@code config.json} and the safetensors weights of a HF-layout model directory (or of the directory
+     * of a {@code config.json} given instead).
+     */
     public static T5Model load(Path dir) throws IOException {
         return load(dir, Kernels.forBackend());
     }
 
     public static T5Model load(Path dir, Kernels kernels) throws IOException {
+        dir = modelDir(dir);
+        if (!Files.isDirectory(dir)) {
+            throw new java.nio.file.NoSuchFileException(dir.toString(), null,
+                    Files.exists(dir) ? "expected a model directory (config.json + model.safetensors), found a file" : "no such model directory (expected config.json and model.safetensors in it)");
+        }
         T5Config config = T5Config.load(dir.resolve("config.json"));
         try (WeightStore store = WeightStore.open(dir)) {
             return ModelLoader.build(config, store, kernels);
         }
+    }
+
+    /** The model directory a user means: the path itself, or the directory of a {@code config.json} given instead. */
+    public static Path modelDir(Path path) {
+        Path name = path.getFileName();
+        if (name != null && name.toString().equals("config.json") && Files.isRegularFile(path)) {
+            Path parent = path.toAbsolutePath().getParent();
+            return parent;
+        }
+        return path;
     }
 
     /** A model of the given shape whose tensors come from any source (e.g. seeded random weights). */
