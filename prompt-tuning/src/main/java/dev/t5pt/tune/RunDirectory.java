@@ -75,10 +75,11 @@ public final class RunDirectory {
     static void create(Path dir, ObjectNode record) throws IOException {
         record.put("format", FORMAT);
         String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n";
-        // (plain writes: the staged directory as a whole is what appears atomically)
+        // plain writes, the record last: the staged directory as a whole is what appears atomically, and a
+        // complete record in it means it is complete (what recover relies on)
         AtomicDirectory.replace(dir, tmp -> {
-            Files.writeString(tmp.resolve(RECORD), text);
             Files.writeString(tmp.resolve("metrics.csv"), Trainer.HEADER + "\n");
+            Files.writeString(tmp.resolve(RECORD), text);
         });
     }
 
@@ -88,6 +89,9 @@ public final class RunDirectory {
      * Returns whether dir is a run afterwards.
      */
     public static boolean recover(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            promoteStagedCreation(dir);
+        }
         if (!AtomicDirectory.recover(dir) || !isRun(dir)) {
             return false;
         }
@@ -103,6 +107,28 @@ public final class RunDirectory {
             }
         }
         return true;
+    }
+
+    /**
+     * A new run killed before its directory was renamed into place: its staged copy holds the complete record
+     * (written last), so it is the run as its command made it; it becomes the run (via AtomicDirectory's
+     * complete-copy name, which {@link AtomicDirectory#recover} then renames into place).
+     */
+    private static void promoteStagedCreation(Path dir) throws IOException {
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String prefix = "." + dir.getFileName() + ".tmp-";
+        try (Stream<Path> s = Files.list(parent)) {
+            for (Path staged : s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+                if (isRun(staged) && Files.isRegularFile(staged.resolve("metrics.csv"))) {
+                    String id = staged.getFileName().toString().substring(prefix.length());
+                    dev.t5pt.io.Renames.move(staged, parent.resolve("." + dir.getFileName() + ".new-" + id));
+                    return;
+                }
+            }
+        }
     }
 
     /**

@@ -79,8 +79,9 @@ class CrashResumeTest {
             assertTrue(died, "rename " + k + " of " + n + " reached");
             Renames.setHook(null);
 
-            // what `tune --resume` does: recover; a run that never appeared starts again, any other resumes
-            Trainer.Start start = RunDirectory.recover(run) ? Trainer.Start.RESUME : Trainer.Start.NEW;
+            // what `tune --resume --out RUN` does: recover (even a run killed before its directory appeared), resume
+            assertTrue(RunDirectory.recover(run), "killed before rename " + k + ": a run to resume");
+            Trainer.Start start = Trainer.Start.RESUME;
             // nothing is lost: the newest complete checkpoint is the one recovered (one every 2 steps)
             long recovered = Files.exists(run.resolve("checkpoint")) ? Checkpoint.read(run.resolve("checkpoint")).step() : 0;
             assertEquals(2L * completeCheckpoints.get(), recovered, "killed before rename " + k + ": checkpoint recovered");

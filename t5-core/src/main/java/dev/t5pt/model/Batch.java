@@ -44,6 +44,21 @@ public record Batch(int[][] inputIds, int[][] attentionMask, int[][] labels) {
         return new Batch(inputIds, attentionMask, null);
     }
 
+    /** Token id rows of any lengths (each with its EOS), right-padded with the pad id 0, with their attention mask. */
+    public static Batch padded(int[]... rows) {
+        int len = 0;
+        for (int[] r : rows) {
+            len = Math.max(len, r.length);
+        }
+        int[][] ids = new int[rows.length][len];     // [B, L], 0 = pad
+        int[][] mask = new int[rows.length][len];    // [B, L], 1 = real token
+        for (int b = 0; b < rows.length; b++) {
+            System.arraycopy(rows[b], 0, ids[b], 0, rows[b].length);
+            java.util.Arrays.fill(mask[b], 0, rows[b].length, 1);
+        }
+        return inputs(ids, mask);
+    }
+
     public int size() {
         return inputIds.length;
     }
