@@ -42,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--warmup-seconds", defaultValue = "10", description = {"and keep warming up for at least this long "
-            + "(default: ${DEFAULT-VALUE}), then until the JIT has compiled for under 1% of the last 3 s (see --max-warmup-seconds)"})
+            + "(default: ${DEFAULT-VALUE}), then until the JIT has compiled for under 1%% of the last 3 s (see --max-warmup-seconds)"})
     double warmupSeconds;
 
     @Option(names = "--max-warmup-seconds", defaultValue = "60", description = {"but stop warming up after this long "

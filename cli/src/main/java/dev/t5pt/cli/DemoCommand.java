@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Prompt tuning end to end on the bundled model and toy task: about 30 s (a first ./t5pt run builds first, 1-2 min).",
                 "1. checks the forward pass and dL/dP against PyTorch's values shipped with models/tiny-lm-adapt;",
                 "2. tunes a 20-token prompt on demo/sentiment-train.jsonl for the frozen random-weight models/tiny-t5-demo,",
-                "   evaluating on demo/sentiment-dev.jsonl (run directory: runs/demo, replaced each time; never a directory that is not a run);",
+                "evaluating on demo/sentiment-dev.jsonl (run directory: runs/demo, replaced each time; never a directory that is not a run);",
                 "3. evaluates the best prompt (greedy and rank classification) and prints generations with and without it."})
 final class DemoCommand implements Callable<Integer> {
     @Spec

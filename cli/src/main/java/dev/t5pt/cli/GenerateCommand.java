@@ -10,6 +10,7 @@ import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
+import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.PromptFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
@@ -26,7 +27,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generate text from a frozen T5, with or without a soft prompt: greedy (KV-cached) or beam search.",
-                "Inputs from --input (repeatable) or --in FILE (JSON Lines with \"input\", or plain text lines)."})
+                "Inputs from --input (repeatable) or --in FILE: JSON Lines (\"input\"), .tsv or .csv read as tune and eval read them (the target column is not part of the input), or plain text lines."})
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -37,7 +38,7 @@ final class GenerateCommand implements Callable<Integer> {
     Path prompt;
     @Option(names = "--input", paramLabel = "TEXT", description = "an input text (repeatable)")
     List<String> inputs = new ArrayList<>();
-    @Option(names = "--in", paramLabel = "FILE", description = "inputs: JSON Lines with \"input\" (or --input-field), or plain lines")
+    @Option(names = "--in", paramLabel = "FILE", description = "inputs: JSON Lines with \"input\" (or --input-field), .tsv (input<TAB>target), .csv (a header names the fields) or plain lines")
     Path in;
     @Option(names = "--input-field", defaultValue = "input", description = "JSONL input field (default: ${DEFAULT-VALUE})")
     String inputField;
@@ -54,6 +55,21 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--vocab", paramLabel = "FILE", description = "SentencePiece model (default: T5's)")
     Path vocab;
 
+    /**
+     * The inputs of a file: .tsv, .csv and JSON Lines are read as tune and eval read them (only the input column is
+     * used: a TSV's second column is the gold target, never part of the input); any other file is one input per line.
+     */
+    private List<String> inputsOf(Path file) throws java.io.IOException {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (!name.endsWith(".tsv") && !name.endsWith(".csv")) {
+            List<String> lines = Files.readAllLines(file);
+            if (lines.stream().noneMatch(l -> l.strip().startsWith("{"))) {
+                return lines.stream().filter(l -> !l.isBlank()).toList();   // plain text, one input per line
+            }
+        }
+        return Dataset.readInputs(file, inputField, false);
+    }
+
     @Override
     public Integer call() throws Exception {
         var cl = spec.commandLine();
@@ -62,23 +78,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         List<String> texts = new ArrayList<>(inputs);
         if (in != null) {
-            ObjectMapper om = new ObjectMapper();
-            int n = 0;
-            for (String line : Files.readAllLines(in)) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                if (line.strip().startsWith("{")) {
-                    JsonNode j = om.readTree(line);
-                    if (!j.path(inputField).isTextual()) {
-                        throw new IllegalArgumentException(in + ":" + n + ": expected a string field \"" + inputField + "\"");
-                    }
-                    texts.add(j.get(inputField).textValue());
-                } else {
-                    texts.add(line);
-                }
-            }
+            texts.addAll(inputsOf(in));
         }
         if (texts.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(cl, "no inputs: give --input TEXT or --in FILE");

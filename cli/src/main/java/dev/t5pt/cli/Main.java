@@ -4,6 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The {@code ./t5pt} command line: thin commands over the library. */
 @Command(name = "t5pt", mixinStandardHelpOptions = true, version = "t5pt 0.1.0",
@@ -24,6 +26,15 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
+        paragraphs(cl);
+        cl.setParameterExceptionHandler((ex, argv) -> {
+            // a usage error: the error and where help is, not the whole help text
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("error: " + ex.getMessage());
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            c.getErr().flush();
+            return 2;
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             err.println("error: " + message(e));
             if (System.getenv("T5PT_DEBUG") != null || Boolean.getBoolean("t5pt.debug")) {
@@ -38,14 +49,36 @@ public final class Main implements Runnable {
         return code;
     }
 
+    /**
+     * Commands write their descriptions as source lines of ~110 characters; picocli would print each as its own
+     * line, broken again at the help width. Lines are joined into paragraphs (a new paragraph where a line starts
+     * a list item: "1.", "-", or an indent), which picocli then wraps whole.
+     */
+    private static void paragraphs(CommandLine cl) {
+        var usage = cl.getCommandSpec().usageMessage();
+        List<String> out = new ArrayList<>();
+        for (String line : usage.description()) {
+            boolean item = line.matches("^(\\s+|[0-9]+\\.\\s|-\\s).*");
+            if (out.isEmpty() || item || line.isEmpty() || out.get(out.size() - 1).isEmpty()) {
+                out.add(line.strip());
+            } else {
+                out.set(out.size() - 1, out.get(out.size() - 1) + " " + line.strip());
+            }
+        }
+        usage.description(out.toArray(String[]::new));
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            paragraphs(sub);
+        }
+    }
+
     static String message(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && (t.getMessage() == null || t instanceof java.lang.reflect.InvocationTargetException)) {
             t = t.getCause();
         }
         String m = t.getMessage();
-        if (t instanceof java.nio.file.NoSuchFileException nf) {
-            return nf.getFile() + ": " + (nf.getReason() == null ? "no such file" : nf.getReason());
+        if (t instanceof java.io.IOException io) {
+            return dev.t5pt.io.IoErrors.describe(io);
         }
         if (t instanceof OutOfMemoryError) {
             return "out of memory (" + m + "); raise -Xmx via T5PT_JAVA_OPTS or use a smaller batch";

@@ -31,9 +31,13 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a soft prompt on a frozen T5 (prompt tuning, Lester et al. 2021).",
                 "Defaults are the paper's: 100-token prompt initialised from the class labels, Adafactor at a constant",
-                "0.3, dropout 0.1 in the frozen model. The run directory gets config.json, metrics.csv, loss.png, dev.png,",
-                "best/ (a PEFT adapter with prompt.npy), last/ and checkpoint/. Ctrl-C stops after the current step",
-                "and leaves a checkpoint; --resume continues exactly where the run stopped."})
+                "0.3, dropout 0.1 in the frozen model. The run directory gets run.json (every setting, the inputs' paths and",
+                "checksums), metrics.csv, loss.png, dev.png, best/ (a PEFT adapter with prompt.npy), last/ and checkpoint/.",
+                "Ctrl-C stops after the current step and leaves a checkpoint; after Ctrl-C or a crash,",
+                "'t5pt tune --resume --out RUN_DIR' continues exactly where the run stopped.",
+                "",
+                "Nothing of yours is deleted: the command is checked whole (model, data, initializer) before the disk is",
+                "touched, and --overwrite replaces only a t5pt run directory."})
 final class TuneCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -42,7 +46,7 @@ final class TuneCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "DIR", description = "frozen model (HF layout: config.json + safetensors; DIR/config.json means DIR)")
     Path model;
-    @Option(names = "--train", paramLabel = "FILE", description = "training data: JSONL {\"input\", \"target\"} or .tsv (input<TAB>target)")
+    @Option(names = "--train", paramLabel = "FILE", description = "training data: JSONL {\"input\", \"target\"}, .tsv (input<TAB>target) or .csv (a header names the fields)")
     Path train;
     @Option(names = "--dev", paramLabel = "FILE", description = "dev data, evaluated every --eval-every steps (exact match picks the best prompt)")
     Path devFile;
@@ -86,7 +90,7 @@ final class TuneCommand implements Callable<Integer> {
     int evalBatch;
     @Option(names = "--max-decode-steps", defaultValue = "16", description = "greedy steps when evaluating (default: ${DEFAULT-VALUE})")
     int maxDecode;
-    @Option(names = "--activation-checkpointing", description = "recompute encoder blocks in backward: less memory, ~40% slower")
+    @Option(names = "--activation-checkpointing", description = "recompute encoder blocks in backward: less memory, ~40%% slower")
     boolean activationCheckpointing;
     @Option(names = "--input-field", defaultValue = "input", description = "JSONL field holding the input (default: ${DEFAULT-VALUE})")
     String inputField;

@@ -105,6 +105,7 @@ public final class Trainer {
         }
         List<String> labels = dev == null ? train.labels() : dev.labels();
         checkLabels(train.labels());
+        warnings(train, dev);
         Batcher batcher = new Batcher(trainIds, cfg.batchSize(), cfg.seed());
         Optimizer opt = Optimizer.parse(cfg.optimizer(), cfg.weightDecay());
         Schedule schedule = Schedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), cfg.steps());
@@ -285,6 +286,24 @@ public final class Trainer {
             PromptFiles.writePeft(tmp, prompt, "t5pt", model.config().numLayers(), model.config().numHeads(), cfg.init());
             Npy.write(tmp.resolve("prompt.npy"), prompt);
         });
+    }
+
+    /** Data that trains without error but probably not as meant: empty targets, dev labels training never shows. */
+    private void warnings(Dataset train, Dataset dev) {
+        for (Dataset d : dev == null ? List.of(train) : List.of(train, dev)) {
+            if (d.emptyTargets() > 0) {
+                listener.message("warning: " + d.source() + ": " + d.emptyTargets() + " examples with an empty target");
+            }
+        }
+        List<String> trained = train.labels();
+        if (dev != null && trained.size() <= 100) {
+            List<String> unseen = dev.labels().stream().filter(l -> !trained.contains(l)).toList();
+            if (!unseen.isEmpty()) {
+                listener.message("warning: " + dev.source() + ": dev labels never seen in training: \""
+                        + String.join("\", \"", unseen.subList(0, Math.min(10, unseen.size()))) + "\""
+                        + (unseen.size() > 10 ? " and " + (unseen.size() - 10) + " more" : ""));
+            }
+        }
     }
 
     private void report(Dataset d, Tokenized t) {

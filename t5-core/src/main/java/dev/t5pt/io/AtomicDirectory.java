@@ -32,6 +32,14 @@ public final class AtomicDirectory {
     }
 
     public static void replace(Path target, Filler filler) throws IOException {
+        try {
+            swap(target, filler);
+        } catch (IOException e) {
+            throw IoErrors.at(target, e);   // the directory the user knows, not a temporary copy's name
+        }
+    }
+
+    private static void swap(Path target, Filler filler) throws IOException {
         Path parent = target.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         String name = target.getFileName().toString();

@@ -22,8 +22,13 @@ public final class AtomicFiles {
 
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        } catch (IOException e) {
+            throw IoErrors.at(target, e);
+        }
         try {
             try {
                 Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
@@ -35,8 +40,11 @@ public final class AtomicFiles {
                 ch.force(true);
             }
             Renames.move(tmp, target);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             // (not for an Error: a crash test's simulated kill leaves the temp file, as a real one would)
+            Files.deleteIfExists(tmp);
+            throw IoErrors.at(target, e);
+        } catch (RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }

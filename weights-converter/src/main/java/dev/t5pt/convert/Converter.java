@@ -80,6 +80,7 @@ public final class Converter {
             }
             List<List<Planned>> shards = shard(outputs, o.maxShardBytes());
             Path tmp = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".tmp-");
+            dev.t5pt.io.AtomicDirectory.setNormalPermissions(tmp);   // a model directory as mkdir makes it, not rwx------
             try {
                 Map<String, Integer> crcs = new LinkedHashMap<>();
                 List<String> names = write(ck, config, shards, tmp, crcs, progress);
