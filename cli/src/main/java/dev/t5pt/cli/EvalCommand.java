@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
+import dev.t5pt.io.AtomicFiles;
+import dev.t5pt.tune.ConfusionMatrix;
 import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.Evaluator;
 import dev.t5pt.tune.Metrics;
@@ -34,7 +36,7 @@ final class EvalCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--prompt", required = true, paramLabel = "PROMPT", description = "PEFT adapter directory, .npy or .safetensors; repeat for an ensemble")
     List<Path> prompts;
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSONL {\"input\", \"target\"} or .tsv")
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSONL {\"input\", \"target\"}, .tsv or .csv")
     Path data;
     @Option(names = "--json", description = "one JSON object per line (per prompt, then the ensemble)")
     boolean json;
@@ -54,6 +56,9 @@ final class EvalCommand implements Callable<Integer> {
     boolean skipBad;
     @Option(names = "--vocab", paramLabel = "FILE", description = "SentencePiece model (default: T5's)")
     Path vocab;
+    @Option(names = "--predictions", paramLabel = "FILE", description = "write one JSON line per example: input, gold, "
+            + "prediction, correct (the ensemble's vote with several prompts, with each prompt's answer)")
+    Path predictionsFile;
 
     @Override
     public Integer call() throws Exception {
@@ -74,9 +79,41 @@ final class EvalCommand implements Callable<Integer> {
         for (int j = 0; j < ps.size(); j++) {
             print(out, om, prompts.get(j).toString(), Metrics.of(preds.get(j), targets, labels));
         }
-        print(out, om, ps.size() > 1 ? "ensemble (majority vote of " + ps.size() + ")" : "ensemble (1 prompt)",
-                Metrics.of(Metrics.majorityVote(preds), targets, labels));
+        List<String> answer = ps.size() > 1 ? Metrics.majorityVote(preds) : preds.get(0);
+        if (ps.size() > 1) {
+            print(out, om, "ensemble (majority vote of " + ps.size() + ")", Metrics.of(answer, targets, labels));
+        }
+        if (!json && labels.size() <= ConfusionMatrix.MAX_LABELS) {
+            out.println();
+            out.println("confusion matrix" + (ps.size() > 1 ? " (ensemble)" : "") + ", rows gold, columns predicted:");
+            ConfusionMatrix.of(answer, targets, labels).lines().forEach(l -> out.println("  " + l));
+        }
+        if (predictionsFile != null) {
+            writePredictions(om, ds, targets, answer, preds);
+            spec.commandLine().getErr().println("predictions: " + predictionsFile);
+        }
         return 0;
+    }
+
+    /** One JSON object per example, written whole or not at all. */
+    private void writePredictions(ObjectMapper om, Dataset ds, List<String> targets, List<String> answer,
+                                  List<List<String>> preds) throws java.io.IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < targets.size(); i++) {
+            ObjectNode o = om.createObjectNode();
+            o.put("input", ds.examples().get(i).input());
+            o.put("gold", targets.get(i));
+            o.put("prediction", answer.get(i));
+            o.put("correct", answer.get(i).strip().equals(targets.get(i).strip()));
+            if (preds.size() > 1) {
+                var each = o.putArray("per_prompt");
+                for (List<String> p : preds) {
+                    each.add(p.get(i));
+                }
+            }
+            sb.append(om.writeValueAsString(o)).append('\n');
+        }
+        AtomicFiles.writeString(predictionsFile, sb.toString());
     }
 
     private void print(PrintWriter out, ObjectMapper om, String name, Metrics m) throws Exception {

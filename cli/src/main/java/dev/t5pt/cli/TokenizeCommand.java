@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = {"Text to T5 token ids and back, exactly as SentencePiece and Hugging Face's T5Tokenizer.",
-                "Reads JSON Lines from stdin (or --in): {\"text\": ...} per line, or {\"ids\": [...]} with --decode;",
+                "Reads --text TEXT, or JSON Lines from stdin (or --in): {\"text\": ...} per line, or {\"ids\": [...]} with --decode;",
                 "writes one JSON line per input: {\"ids\": [...], \"pieces\": [...]} or {\"text\": ...}.",
                 "Invalid UTF-8 bytes inside the JSON are tokenized as the reference tokenizes those bytes",
                 "(each becomes U+FFFD, a run of them one <unk>); lone surrogates likewise."})
@@ -46,11 +46,24 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--decode", description = "ids to text instead")
     boolean decode;
 
+    @Option(names = "--text", paramLabel = "TEXT", description = "plain text to tokenize (repeatable) instead of JSON Lines input")
+    java.util.List<String> texts;
+
     @Override
     public Integer call() throws IOException {
         T5Tokenizer tok = vocab == null ? T5Tokenizer.t5Default() : T5Tokenizer.load(vocab);
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
+        if (texts != null) {
+            if (decode || in != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--text encodes plain text: not with --decode or --in");
+            }
+            for (String t : texts) {
+                out.println(json.writeValueAsString(encode(json, tok, t)));
+            }
+            out.flush();
+            return 0;
+        }
         String source = in == null ? "stdin" : in.toString();
         try (InputStream raw = new BufferedInputStream(in == null ? System.in : Files.newInputStream(in), 1 << 16)) {
             String line;
@@ -89,19 +102,25 @@ final class TokenizeCommand implements Callable<Integer> {
                     if (text == null || !text.isTextual()) {
                         throw new IllegalArgumentException(source + ":" + n + ": expected {\"text\": \"...\"}");
                     }
-                    SentencePieceTokenizer.Encoding e = tok.encode(text.textValue(), !noEos, !noSentinels);
-                    ArrayNode ids = result.putArray("ids");
-                    for (int id : e.ids()) {
-                        ids.add(id);
-                    }
-                    ArrayNode pieces = result.putArray("pieces");
-                    e.pieces().forEach(pieces::add);
+                    result = encode(json, tok, text.textValue());
                 }
                 out.println(json.writeValueAsString(result));
             }
         }
         out.flush();
         return 0;
+    }
+
+    private ObjectNode encode(ObjectMapper json, T5Tokenizer tok, String text) {
+        SentencePieceTokenizer.Encoding e = tok.encode(text, !noEos, !noSentinels);
+        ObjectNode result = json.createObjectNode();
+        ArrayNode ids = result.putArray("ids");
+        for (int id : e.ids()) {
+            ids.add(id);
+        }
+        ArrayNode pieces = result.putArray("pieces");
+        e.pieces().forEach(pieces::add);
+        return result;
     }
 
     /** One line (without its \n or \r\n); malformed UTF-8 bytes kept as U+DC80+byte; null at the end. */
