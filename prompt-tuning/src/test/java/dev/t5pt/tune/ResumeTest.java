@@ -61,4 +61,24 @@ class ResumeTest {
             assertTrue(Files.exists(tmp.resolve("resumed").resolve(f)), f);
         }
     }
+
+    @Test
+    void stoppedBeforeTheFirstStepPresentsNoResultAndResumesFromStepZero(@TempDir Path tmp) throws Exception {
+        T5Model m = TuneTestSupport.smallRandomT5();
+        T5Tokenizer tok = T5Tokenizer.t5Default();
+        Dataset train = Dataset.read(TuneTestSupport.repo("demo/sentiment-train.jsonl"), "input", "target", false);
+        TrainConfig cfg = new TrainConfig(3, 4, 5, "vocab", "adafactor", 0.3, "constant", 0, -1, 1.0, 0.1, 7, 0, 5, 0,
+                32, 8, 8, 3, false, 5);
+        Trainer early = new Trainer(m, tok, cfg, tmp.resolve("run"), QUIET);
+        early.requestStop();   // Ctrl-C before the first step
+        Trainer.Result r = early.run(train, null, Trainer.Start.NEW);
+        assertEquals(0, r.steps());
+        assertTrue(Files.exists(tmp.resolve("run/run.json")));
+        for (String f : new String[]{"best", "last", "checkpoint"}) {
+            assertTrue(!Files.exists(tmp.resolve("run").resolve(f)), f + " holds no untrained prompt");
+        }
+        new Trainer(m, tok, cfg, tmp.resolve("run"), QUIET).run(train, null, Trainer.Start.RESUME);
+        new Trainer(m, tok, cfg, tmp.resolve("straight"), QUIET).run(train, null, Trainer.Start.NEW);
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("straight/last/prompt.npy")), Files.readAllBytes(tmp.resolve("run/last/prompt.npy")));
+    }
 }

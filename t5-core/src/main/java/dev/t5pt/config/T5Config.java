@@ -83,7 +83,9 @@ public record T5Config(
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "model config not found (expected a HF config.json)");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage());
+            var at = e.getLocation();
+            throw new IOException(file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr())
+                    + ": not valid JSON: " + e.getOriginalMessage());
         }
         try {
             return fromJson(root);

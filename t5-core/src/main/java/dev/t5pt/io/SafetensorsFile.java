@@ -71,8 +71,11 @@ public final class SafetensorsFile implements Closeable {
         readFully(ch, lenBuf, 0, path);
         long headerLen = lenBuf.flip().getLong();
         if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
-            throw new SafetensorsException(path, "header length " + Long.toUnsignedString(headerLen)
-                    + " is outside [2, " + MAX_HEADER_BYTES + "] bytes");
+            String kind = FileKind.guess(lenBuf.array());
+            throw new SafetensorsException(path, kind != null
+                    ? "not a safetensors file: it looks like " + kind + " (a safetensors file starts with an 8-byte header length, then a JSON header)"
+                    : "header length " + Long.toUnsignedString(headerLen) + " is outside [2, " + MAX_HEADER_BYTES
+                    + "] bytes: not a safetensors file, or a damaged one");
         }
         if (headerLen > size - 8) {
             throw new SafetensorsException(path, "truncated: the header claims " + headerLen

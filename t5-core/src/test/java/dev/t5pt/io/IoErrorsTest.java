@@ -43,4 +43,22 @@ class IoErrorsTest {
             assertEquals(1, s.count(), "only the user's file");
         }
     }
+
+    @Test
+    void aFileThatIsNotSafetensorsIsNamedForWhatItIs(@TempDir Path tmp) throws Exception {
+        Path text = Files.writeString(tmp.resolve("a.safetensors"), "hello world, this is text\n");
+        IOException e = assertThrows(IOException.class, () -> SafetensorsFile.open(text));
+        assertTrue(e.getMessage().contains("a.safetensors: not a safetensors file: it looks like a text file"), e.getMessage());
+        Path zip = Files.write(tmp.resolve("b.safetensors"), new byte[]{'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0});
+        IOException z = assertThrows(IOException.class, () -> SafetensorsFile.open(zip));
+        assertTrue(z.getMessage().contains("zip archive") && z.getMessage().contains("convert"), z.getMessage());
+    }
+
+    @Test
+    void aBrokenConfigGetsLineAndColumnWithoutParserInternals(@TempDir Path tmp) throws Exception {
+        Path cfg = Files.writeString(tmp.resolve("config.json"), "{\n  \"d_model\": 4,\n}\n");
+        IOException e = assertThrows(IOException.class, () -> dev.t5pt.config.T5Config.load(cfg));
+        assertTrue(e.getMessage().startsWith(cfg + ":3:1: not valid JSON"), e.getMessage());
+        assertTrue(!e.getMessage().contains("Source") && !e.getMessage().contains("REDACTED"), e.getMessage());
+    }
 }
