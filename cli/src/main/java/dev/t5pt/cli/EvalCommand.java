@@ -14,6 +14,7 @@ import dev.t5pt.tune.PromptFiles;
 import dev.t5pt.tune.Tokenized;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -48,22 +49,18 @@ final class EvalCommand implements Callable<Integer> {
     int maxDecode;
     @Option(names = "--max-input-length", defaultValue = "512", description = "input tokens kept (default: ${DEFAULT-VALUE})")
     int maxInput;
-    @Option(names = "--input-field", defaultValue = "input", description = "JSONL input field (default: ${DEFAULT-VALUE})")
-    String inputField;
-    @Option(names = "--target-field", defaultValue = "target", description = "JSONL target field (default: ${DEFAULT-VALUE})")
-    String targetField;
-    @Option(names = "--skip-bad", description = "skip malformed lines (counted)")
-    boolean skipBad;
-    @Option(names = "--vocab", paramLabel = "FILE", description = "SentencePiece model (default: T5's)")
-    Path vocab;
+    @Mixin
+    DataOptions dataOptions;
+    @Mixin
+    VocabOption vocab;
     @Option(names = "--predictions", paramLabel = "FILE", description = "write one JSON line per example: input, gold, "
             + "prediction, correct (the ensemble's vote with several prompts, with each prompt's answer)")
     Path predictionsFile;
 
     @Override
     public Integer call() throws Exception {
-        T5Tokenizer tok = vocab == null ? T5Tokenizer.t5Default() : T5Tokenizer.load(vocab);
-        Dataset ds = Dataset.read(data, inputField, targetField, skipBad);
+        T5Tokenizer tok = vocab.tokenizer();
+        Dataset ds = dataOptions.read(data);
         T5Model m = T5Model.load(model);
         List<INDArray> ps = new ArrayList<>();
         for (Path p : prompts) {

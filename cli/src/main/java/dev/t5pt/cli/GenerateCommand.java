@@ -14,6 +14,7 @@ import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.PromptFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -52,8 +53,8 @@ final class GenerateCommand implements Callable<Integer> {
     int batchSize;
     @Option(names = "--json", description = "JSON lines {\"input\", \"output\", \"ids\"}")
     boolean json;
-    @Option(names = "--vocab", paramLabel = "FILE", description = "SentencePiece model (default: T5's)")
-    Path vocab;
+    @Mixin
+    VocabOption vocab;
 
     /**
      * The inputs of a file: .tsv, .csv and JSON Lines are read as tune and eval read them (only the input column is
@@ -83,7 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (texts.isEmpty()) {
             throw new picocli.CommandLine.ParameterException(cl, "no inputs: give --input TEXT or --in FILE");
         }
-        T5Tokenizer tok = vocab == null ? T5Tokenizer.t5Default() : T5Tokenizer.load(vocab);
+        T5Tokenizer tok = vocab.tokenizer();
         T5Model m = T5Model.load(model);
         INDArray p = prompt == null ? null : PromptFiles.read(prompt, m.config().dModel());
         Activations act = new Activations();

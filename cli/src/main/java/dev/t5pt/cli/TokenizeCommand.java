@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.t5pt.tokenizer.SentencePieceTokenizer;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -31,8 +32,8 @@ final class TokenizeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--vocab", paramLabel = "FILE", description = "a SentencePiece unigram model (default: T5's bundled spiece.model)")
-    Path vocab;
+    @Mixin
+    VocabOption vocab;
 
     @Option(names = "--in", paramLabel = "FILE", description = "read this JSON Lines file instead of stdin")
     Path in;
@@ -51,7 +52,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        T5Tokenizer tok = vocab == null ? T5Tokenizer.t5Default() : T5Tokenizer.load(vocab);
+        T5Tokenizer tok = vocab.tokenizer();
         ObjectMapper json = new ObjectMapper();
         PrintWriter out = spec.commandLine().getOut();
         if (texts != null) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Option;
@@ -92,14 +93,10 @@ final class TuneCommand implements Callable<Integer> {
     int maxDecode;
     @Option(names = "--activation-checkpointing", description = "recompute encoder blocks in backward: less memory, ~40%% slower")
     boolean activationCheckpointing;
-    @Option(names = "--input-field", defaultValue = "input", description = "JSONL field holding the input (default: ${DEFAULT-VALUE})")
-    String inputField;
-    @Option(names = "--target-field", defaultValue = "target", description = "JSONL field holding the target (default: ${DEFAULT-VALUE})")
-    String targetField;
-    @Option(names = "--skip-bad", description = "skip malformed data lines (counted) instead of stopping")
-    boolean skipBad;
-    @Option(names = "--vocab", paramLabel = "FILE", description = "SentencePiece model (default: T5's bundled spiece.model)")
-    Path vocab;
+    @Mixin
+    DataOptions dataOptions;
+    @Mixin
+    VocabOption vocab;
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint with its recorded settings: "
             + "only --steps, --eval-every, --checkpoint-every and --patience may change")
     boolean resume;
@@ -153,9 +150,9 @@ final class TuneCommand implements Callable<Integer> {
                 weightDecay, gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch,
                 maxDecode, activationCheckpointing, 5);
         Schedule.parse(schedule, lr, warmup, steps);
-        T5Tokenizer tok = vocab == null ? T5Tokenizer.t5Default() : T5Tokenizer.load(vocab);
-        Dataset trainData = Dataset.read(train, inputField, targetField, skipBad);
-        Dataset devData = devFile == null ? null : Dataset.read(devFile, inputField, targetField, skipBad);
+        T5Tokenizer tok = vocab.tokenizer();
+        Dataset trainData = dataOptions.read(train);
+        Dataset devData = devFile == null ? null : dataOptions.read(devFile);
         T5Model m = T5Model.load(model);
         var err = cl.getErr();
         ProgressBar bar = new ProgressBar(err, System.console() != null, Math.max(1, Math.min(50, evalEvery == 0 ? 50 : evalEvery)));
@@ -195,7 +192,7 @@ final class TuneCommand implements Callable<Integer> {
 
     /** Every path this run reads: what --overwrite must never delete. */
     private List<Path> inputs() {
-        List<Path> in = new ArrayList<>(Arrays.asList(model, train, devFile, vocab));
+        List<Path> in = new ArrayList<>(Arrays.asList(model, train, devFile, vocab.vocab));
         if (init.startsWith("file:")) {
             in.add(Path.of(init.substring("file:".length())));
         }
@@ -215,8 +212,8 @@ final class TuneCommand implements Callable<Integer> {
         if (devFile != null) {
             in.set("dev", RunDirectory.input(devFile));
         }
-        if (vocab != null) {
-            in.set("vocab", RunDirectory.input(vocab));
+        if (vocab.vocab != null) {
+            in.set("vocab", RunDirectory.input(vocab.vocab));
         }
         ObjectNode flags = r.putObject("command");
         for (OptionSpec o : spec.options()) {

@@ -1,0 +1,21 @@
+package dev.t5pt.cli;
+
+import dev.t5pt.tune.Dataset;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** How labelled data files are read: field names and bad lines, shared by tune and eval (a picocli mixin). */
+final class DataOptions {
+    @Option(names = "--input-field", defaultValue = "input", description = "JSONL field or CSV column holding the input (default: ${DEFAULT-VALUE})")
+    String inputField;
+    @Option(names = "--target-field", defaultValue = "target", description = "JSONL field or CSV column holding the target (default: ${DEFAULT-VALUE})")
+    String targetField;
+    @Option(names = "--skip-bad", description = "skip malformed data lines (counted) instead of stopping")
+    boolean skipBad;
+
+    Dataset read(Path file) throws IOException {
+        return Dataset.read(file, inputField, targetField, skipBad);
+    }
+}
