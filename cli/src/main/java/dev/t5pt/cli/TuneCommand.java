@@ -59,6 +59,10 @@ final class TuneCommand implements Callable<Integer> {
     int promptLength;
     @Option(names = "--batch-size", defaultValue = "32", paramLabel = "B", description = "examples per step (default: ${DEFAULT-VALUE})")
     int batchSize;
+    @Option(names = "--micro-batch-size", defaultValue = "0", paramLabel = "M", description = "gradient accumulation: "
+            + "compute each step in micro-batches of M rows (B a multiple of M), summed in order; the memory of M rows "
+            + "(default: off)")
+    int microBatchSize;
     @Option(names = "--init", defaultValue = "labels", description = "prompt init: uniform[:RANGE], vocab[:TOPK], labels[:TOPK], text:TEXT, file:PATH (default: ${DEFAULT-VALUE})")
     String init;
     @Option(names = "--optimizer", defaultValue = "adafactor", description = "adafactor or adamw (default: ${DEFAULT-VALUE})")
@@ -148,7 +152,7 @@ final class TuneCommand implements Callable<Integer> {
         var cl = spec.commandLine();
         TrainConfig cfg = new TrainConfig(steps, batchSize, promptLength, absoluteInit(), optimizer, lr, schedule, warmup,
                 weightDecay, gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch,
-                maxDecode, activationCheckpointing, 5);
+                maxDecode, activationCheckpointing, 5, microBatchSize);
         Schedule.parse(schedule, lr, warmup, steps);
         T5Tokenizer tok = vocab.tokenizer();
         Dataset trainData = dataOptions.read(train);

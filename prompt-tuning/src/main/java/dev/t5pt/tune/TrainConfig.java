@@ -29,9 +29,20 @@ public record TrainConfig(
         int evalBatchSize,
         int maxDecodeSteps,
         boolean activationCheckpointing,
-        int maxBadSteps) {
+        int maxBadSteps,
+        int microBatchSize) {
 
     /** A negative weightDecay means the optimizer's default, which is what the record then holds. */
+    /** Without gradient accumulation (micro-batch size 0): the batch in one pass. */
+    public TrainConfig(int steps, int batchSize, int promptLength, String init, String optimizer, double lr, String schedule,
+                       int warmupSteps, double weightDecay, double gradClip, double dropout, long seed, int evalEvery,
+                       int checkpointEvery, int patience, int maxInputLength, int maxTargetLength, int evalBatchSize,
+                       int maxDecodeSteps, boolean activationCheckpointing, int maxBadSteps) {
+        this(steps, batchSize, promptLength, init, optimizer, lr, schedule, warmupSteps, weightDecay, gradClip, dropout, seed,
+                evalEvery, checkpointEvery, patience, maxInputLength, maxTargetLength, evalBatchSize, maxDecodeSteps,
+                activationCheckpointing, maxBadSteps, 0);
+    }
+
     public TrainConfig {
         if (weightDecay < 0) {
             weightDecay = Optimizer.defaultWeightDecay(optimizer);
@@ -52,6 +63,10 @@ public record TrainConfig(
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("--dropout: expected [0, 1), found " + dropout);
+        }
+        if (microBatchSize < 0 || (microBatchSize > 0 && batchSize % microBatchSize != 0)) {
+            throw new IllegalArgumentException("micro-batch size: expected 0 (off) or a divisor of the batch size "
+                    + batchSize + ", found " + microBatchSize);
         }
         if (evalEvery < 0 || checkpointEvery < 0 || patience < 0 || warmupSteps < 0 || gradClip < 0) {
             throw new IllegalArgumentException("--eval-every, --checkpoint-every, --patience, --warmup-steps and --grad-clip must be ≥ 0");

@@ -7,7 +7,6 @@ import dev.t5pt.io.AtomicFiles;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Dropout;
-import dev.t5pt.model.PromptGradient;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -57,6 +56,7 @@ public final class Trainer {
     private final AtomicBoolean stop = new AtomicBoolean();
     private long stopAfter = Long.MAX_VALUE;
     private ObjectNode recordFields;
+    private GradientSource gradients;
 
     public Trainer(T5Model model, T5Tokenizer tok, TrainConfig cfg, Path runDir, Listener listener) {
         this.model = model;
@@ -84,6 +84,20 @@ public final class Trainer {
         REPLACE,
         /** Continue the run in the directory from its checkpoint, or from step 0 when it stopped before one. */
         RESUME
+    }
+
+    /**
+     * Computes each step's loss and gradient elsewhere (a cluster's executors) instead of in this thread; it must
+     * sum micro-batches as {@link MicroBatches#sum} does, so that the run's bytes do not depend on where it runs.
+     */
+    public interface GradientSource {
+        MicroBatches.Part compute(long step, Batch batch, INDArray prompt, Dropout stepDropout);
+    }
+
+    /** See {@link GradientSource}; null: this thread. */
+    public Trainer gradients(GradientSource source) {
+        this.gradients = source;
+        return this;
     }
 
     /** Fields added to the run's record (run.json) of a new run: the caller's inputs and command. */
@@ -177,8 +191,10 @@ public final class Trainer {
             }
             Batch batch = batcher.next();
             double lr = schedule.at(step);
-            PromptGradient g = model.lossAndPromptGrad(act, batch, prompt, cfg.activationCheckpointing(), dropout.forStep(step));
-            float[] grad = g.grad().data().asFloat();
+            MicroBatches.Part g = gradients != null ? gradients.compute(step, batch, prompt, dropout.forStep(step))
+                    : MicroBatches.compute(model, act, batch, cfg.microBatchSize(), prompt, cfg.activationCheckpointing(),
+                    dropout.forStep(step));
+            float[] grad = g.grad();
             double norm = 0;
             for (float x : grad) {
                 norm += (double) x * x;

@@ -86,7 +86,7 @@ public interface Kernels {
             return probs;
         }
         into.assign(probs);
-        dropout(into, drop.rate(), drop.seed());
+        dropout(into, drop.rate(), drop.seed(), drop.offset(into.length()));
         return into;
     }
 
@@ -127,7 +127,7 @@ public interface Kernels {
         batchedMatmul(dCtx, false, vh, true, dProbs);
         batchedMatmul(dropped(probs, drop, dropped), true, dCtx, false, dVh);
         if (drop.active()) {
-            dropout(dProbs, drop.rate(), drop.seed());
+            dropout(dProbs, drop.rate(), drop.seed(), drop.offset(dProbs.length()));
         }
         softmaxBackward(probs, dProbs);
         batchedMatmul(dProbs, false, kh, false, dQh);
@@ -142,10 +142,11 @@ public interface Kernels {
 
     /**
      * Inverted dropout in place: x[i] = keep(seed, i) ? x[i] / (1 − rate) : 0, with element i counted in x's
-     * row-major order and keep from {@link dev.t5pt.model.Dropout#keep}. Its own backward: applied to the
-     * gradient with the same seed.
+     * row-major order, offset by {@code offset} (its index in the whole batch when x belongs to a micro-batch:
+     * {@link dev.t5pt.model.Dropout#offset}), and keep from {@link dev.t5pt.model.Dropout#keep}. Its own backward:
+     * applied to the gradient with the same seed and offset.
      */
-    void dropout(INDArray x, float rate, long seed);
+    void dropout(INDArray x, float rate, long seed, long offset);
 
     /** x = max(x, 0) in place; x: [N, F]. */
     void relu(INDArray x);

@@ -106,11 +106,11 @@ public final class Nd4jKernels implements Kernels {
     }
 
     @Override
-    public void dropout(INDArray x, float rate, long seed) {
+    public void dropout(INDArray x, float rate, long seed, long offset) {
         float scale = 1f / (1f - rate);
         float[] mask = new float[(int) x.length()];
         for (int i = 0; i < mask.length; i++) {
-            mask[i] = dev.t5pt.model.Dropout.keep(seed, i, rate) ? scale : 0f;
+            mask[i] = dev.t5pt.model.Dropout.keep(seed, i + offset, rate) ? scale : 0f;
         }
         x.muli(Nd4j.create(mask, x.shape(), 'c').castTo(x.dataType()));
     }

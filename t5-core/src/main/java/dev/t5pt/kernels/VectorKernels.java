@@ -248,13 +248,14 @@ public final class VectorKernels implements Kernels {
             return g -> { };
         }
         int size = (int) (probs.size(1) * probs.size(2));
+        long offset = drop.offset(probs.length());
         ByteBuffer pb = HostMemory.bytes(probs);
         ByteBuffer db = HostMemory.bytes(dropped);
         int p0 = HostMemory.base(probs);
         int d0 = HostMemory.base(dropped);
         return g -> {
             db.put(d0 + g * size * 4, pb, p0 + g * size * 4, size * 4);
-            dropoutRange(db, d0, g * size, (g + 1) * size, drop.rate(), drop.seed());
+            dropoutRange(db, d0, g * size, (g + 1) * size, drop.rate(), drop.seed(), offset);
         };
     }
 
@@ -412,7 +413,7 @@ public final class VectorKernels implements Kernels {
             drops.accept(g);
             dV.accept(g);
             if (drop.active()) {
-                dropoutRange(db, d0, g * lq * lk, (g + 1) * lq * lk, drop.rate(), drop.seed());
+                dropoutRange(db, d0, g * lq * lk, (g + 1) * lq * lk, drop.rate(), drop.seed(), drop.offset(probs.length()));
             }
             softmaxBackwardRows(pb, p0, db, d0, lk, g * lq, (g + 1) * lq);
             dQ.accept(g);
@@ -445,11 +446,11 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void dropout(INDArray x, float rate, long seed) {
+    public void dropout(INDArray x, float rate, long seed, long offset) {
         ByteBuffer b = HostMemory.bytes(x);
         int at = HostMemory.base(x);
         // each element's mask depends on its index alone, so any split gives the same result
-        parallel((int) x.length(), L.length(), 4, (from, to) -> dropoutRange(b, at, from, to, rate, seed));
+        parallel((int) x.length(), L.length(), 4, (from, to) -> dropoutRange(b, at, from, to, rate, seed, offset));
     }
 
     /**
@@ -459,14 +460,14 @@ public final class VectorKernels implements Kernels {
      * 1.2 instead of 4.5 ms for [64, 228, 228]) took C2's Vector API intrinsics away from the other kernels,
      * whose type profiles then saw both, and a training step allocated GBs.
      */
-    private static void dropoutRange(ByteBuffer b, int at, int from, int to, float rate, long seed) {
+    private static void dropoutRange(ByteBuffer b, int at, int from, int to, float rate, long seed, long offset) {
         float scale = 1f / (1f - rate);
         long threshold = (long) Math.ceil(rate * 0x1p24);
         long[] h = new long[L.length()];
         LongVector iota = LongVector.fromArray(L, IOTA, 0);
         int i = from;
         for (; i <= to - h.length; i += h.length) {
-            mix(iota.add(i).mul(0xD1B54A32D192ED03L).lanewise(VectorOperators.XOR, seed))
+            mix(iota.add(i + offset).mul(0xD1B54A32D192ED03L).lanewise(VectorOperators.XOR, seed))
                     .lanewise(VectorOperators.LSHR, 40).intoArray(h, 0);
             for (int l = 0; l < h.length; l++) {
                 int o = at + (i + l) * 4;
@@ -475,7 +476,7 @@ public final class VectorKernels implements Kernels {
         }
         for (; i < to; i++) {
             int o = at + i * 4;
-            b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i, rate) ? b.getFloat(o) * scale : 0f);
+            b.putFloat(o, dev.t5pt.model.Dropout.keep(seed, i + offset, rate) ? b.getFloat(o) * scale : 0f);
         }
     }
 

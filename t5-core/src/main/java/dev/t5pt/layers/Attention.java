@@ -181,7 +181,7 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray pd = dropped(kr, act, s.probs(), s.probsDropout());
         kr.batchedMatmul(perBatch(pd, batch), true, perBatch(du, batch), false, dh, true); // dH += pdᵀ·du
         if (s.probsDropout().active()) {
-            kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed());
+            kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed(), s.probsDropout().offset(dProbs.length()));
         }
         kr.softmaxBackward(s.probs(), dProbs);                         // → dscores
         kr.batchedMatmul(perBatch(dProbs, batch), true, perBatch(s.qk(), batch), false, dh, true); // scores = qk·Hᵀ → dH += dscoresᵀ·qk

@@ -22,13 +22,13 @@ public record BlockDropout(Dropout selfProbs, Dropout selfOut, Dropout crossProb
     }
 
     static Dropout site(Dropout step, int stack, int layer, Dropout.Site s) {
-        return new Dropout(step.rate(), step.site(stack, layer, s));
+        return step.at(step.site(stack, layer, s));
     }
 
     /** x = drop(x) in place when the site is active. */
     public static void apply(Kernels kr, Dropout d, INDArray x) {
         if (d.active()) {
-            kr.dropout(x, d.rate(), d.seed());
+            kr.dropout(x, d.rate(), d.seed(), d.offset(x.length()));
         }
     }
 
@@ -42,7 +42,7 @@ public record BlockDropout(Dropout selfProbs, Dropout selfOut, Dropout crossProb
         }
         INDArray g = act.get(Scratch.BRANCH_GRAD, dOut.shape());
         g.assign(dOut);
-        kr.dropout(g, d.rate(), d.seed());
+        kr.dropout(g, d.rate(), d.seed(), d.offset(g.length()));
         return g;
     }
 }

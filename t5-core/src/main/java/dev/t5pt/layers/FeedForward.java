@@ -20,7 +20,7 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
 
     private static void drop(Kernels kr, Dropout d, INDArray x) {
         if (d.active()) {
-            kr.dropout(x, d.rate(), d.seed());
+            kr.dropout(x, d.rate(), d.seed(), d.offset(x.length()));
         }
     }
 

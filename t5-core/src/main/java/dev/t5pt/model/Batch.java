@@ -59,6 +59,28 @@ public record Batch(int[][] inputIds, int[][] attentionMask, int[][] labels) {
         return inputs(ids, mask);
     }
 
+    /** Rows [from, to) as a batch of their own, padded as this one is (a micro-batch). */
+    public Batch rows(int from, int to) {
+        if (from < 0 || to > size() || from >= to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a batch of " + size());
+        }
+        return new Batch(java.util.Arrays.copyOfRange(inputIds, from, to), java.util.Arrays.copyOfRange(attentionMask, from, to),
+                labels == null ? null : java.util.Arrays.copyOfRange(labels, from, to));
+    }
+
+    /** The labels that count (not -100). */
+    public int labelCount() {
+        int n = 0;
+        if (labels != null) {
+            for (int[] row : labels) {
+                for (int l : row) {
+                    n += l != IGNORE ? 1 : 0;
+                }
+            }
+        }
+        return n;
+    }
+
     public int size() {
         return inputIds.length;
     }

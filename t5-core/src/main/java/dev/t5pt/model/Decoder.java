@@ -48,7 +48,7 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
     }
 
     private static Dropout site(Dropout step, Dropout.Site s) {
-        return step.active() ? new Dropout(step.rate(), step.site(1, -1, s)) : Dropout.NONE;
+        return step.active() ? step.at(step.site(1, -1, s)) : Dropout.NONE;
     }
 
     /**

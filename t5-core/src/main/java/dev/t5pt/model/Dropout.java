@@ -6,7 +6,7 @@ package dev.t5pt.model;
  * norm). Masks are not stored: element i of a site is kept iff hash(site seed, i) ≥ rate, so backward (and a
  * checkpointed recompute) regenerates exactly the forward's mask. {@link #NONE} is eval mode.
  */
-public record Dropout(float rate, long seed) {
+public record Dropout(float rate, long seed, long rowOffset, int rows) {
     public static final Dropout NONE = new Dropout(0f, 0L);
 
     /** Site kinds within a block or stack. */
@@ -16,6 +16,33 @@ public record Dropout(float rate, long seed) {
         if (!(rate >= 0f && rate < 1f)) {
             throw new IllegalArgumentException("dropout rate: expected [0, 1), found " + rate);
         }
+        if (rowOffset < 0 || rows < 0) {
+            throw new IllegalArgumentException("dropout slice: expected rows ≥ 0 at offset ≥ 0, found " + rows + " at " + rowOffset);
+        }
+    }
+
+    /** Dropout over a whole batch. */
+    public Dropout(float rate, long seed) {
+        this(rate, seed, 0, 0);
+    }
+
+    /**
+     * The dropout of a micro-batch: rows [rowOffset, rowOffset + rows) of a larger batch, padded to its lengths.
+     * Every site's element then gets the index it has in the whole batch, so the masks, and the result, do not
+     * depend on how the batch is split.
+     */
+    public Dropout slice(long rowOffset, int rows) {
+        return new Dropout(rate, seed, rowOffset, rows);
+    }
+
+    /** The index offset of a site array of this many elements: the elements of the rows before the slice. */
+    public long offset(long length) {
+        return rows == 0 ? 0 : rowOffset * (length / rows);
+    }
+
+    /** The same rate and slice with a site's seed. */
+    public Dropout at(long siteSeed) {
+        return new Dropout(rate, siteSeed, rowOffset, rows);
     }
 
     public boolean active() {
@@ -24,7 +51,7 @@ public record Dropout(float rate, long seed) {
 
     /** The dropout of one training step: same rate, a seed of its own. */
     public Dropout forStep(long step) {
-        return new Dropout(rate, mix(seed ^ mix(step + 0x5DEECE66DL)));
+        return new Dropout(rate, mix(seed ^ mix(step + 0x5DEECE66DL)), rowOffset, rows);
     }
 
     /** The seed of one site: stack 0 = encoder, 1 = decoder; layer −1 for stack-level sites. */

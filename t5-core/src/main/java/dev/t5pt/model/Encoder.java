@@ -60,7 +60,7 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
     }
 
     private static Dropout site(Dropout step, Dropout.Site s) {
-        return step.active() ? new Dropout(step.rate(), step.site(0, -1, s)) : Dropout.NONE;
+        return step.active() ? step.at(step.site(0, -1, s)) : Dropout.NONE;
     }
 
     /**

@@ -294,6 +294,17 @@ public final class T5Model {
      */
     public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing,
                                             Dropout dropout) {
+        return lossAndPromptGrad(act, batch, prompt, checkpointing, dropout, 0);
+    }
+
+    /**
+     * The loss and dLoss/dP of a micro-batch: rows of a larger batch (padded to its lengths, the dropout
+     * {@link Dropout#slice sliced} to the same rows) whose loss is the mean over {@code averageOver} labels, the
+     * larger batch's count. The micro-batches' losses and gradients then sum to the larger batch's (up to the
+     * order of the float sums). averageOver 0: this batch's own count.
+     */
+    public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing,
+                                            Dropout dropout, int averageOver) {
         if (prompt == null) {
             throw new IllegalArgumentException("prompt: a prompt [prompt_length, " + config.dModel()
                     + "] is needed to compute its gradient");
@@ -303,10 +314,11 @@ public final class T5Model {
         Decoder.Pass dec = decode(act, true, enc, decoderInput(batch), dropout);
         INDArray logits = logits(act, "dec", dec.hidden());
         Labels labels = Labels.of(batch);
-        double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / labels.count();
+        int over = averageOver > 0 ? averageOver : labels.count();
+        double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / over;
 
         INDArray dLogits = act.get("bwd.dlogits", logits.shape());
-        kernels.crossEntropyBackward(logits, labels.flat(), Batch.IGNORE, 1.0 / labels.count(), dLogits);
+        kernels.crossEntropyBackward(logits, labels.flat(), Batch.IGNORE, 1.0 / over, dLogits);
         INDArray dHidden = act.get("bwd.dec.dhidden", dec.hidden().shape());
         lmHead.backward(dLogits, dHidden, false);                // logits = (h·scale)·Wᵀ
         if (logitScale != 1f) {

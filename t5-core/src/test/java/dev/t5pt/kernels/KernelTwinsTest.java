@@ -289,16 +289,23 @@ class KernelTwinsTest {
         INDArray x = randn(300, 300);  // large enough to be split over the cores
         INDArray a = x.dup();
         INDArray b = x.dup();
-        fast.dropout(a, 0.25f, 1234L);
-        ref.dropout(b, 0.25f, 1234L);
+        fast.dropout(a, 0.25f, 1234L, 0);
+        ref.dropout(b, 0.25f, 1234L, 0);
         close(a, b, 1e-6);
         for (float rate : new float[]{0.1f, 0.5f, 0x1p-24f, 1f - 0x1p-24f}) {  // vector lanes and a tail of 3
             INDArray odd = randn(7, 13);
             INDArray oddRef = odd.dup();
-            fast.dropout(odd, rate, 99L);
-            ref.dropout(oddRef, rate, 99L);
+            fast.dropout(odd, rate, 99L, 0);
+            ref.dropout(oddRef, rate, 99L, 0);
             assertEquals(oddRef, odd, "dropout at rate " + rate);
         }
+        // a slice keyed at its offset drops exactly what the whole array drops there (micro-batches)
+        INDArray tail = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(100, 300), org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        INDArray tailRef = tail.dup();
+        fast.dropout(tail, 0.25f, 1234L, 100L * 300);
+        ref.dropout(tailRef, 0.25f, 1234L, 100L * 300);
+        assertEquals(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(100, 300), org.nd4j.linalg.indexing.NDArrayIndex.all()), tail);
+        assertEquals(tail, tailRef);
         double dropped = a.eq(0).castTo(DataType.FLOAT).meanNumber().doubleValue();
         assertEquals(0.25, dropped, 0.02);
         INDArray kept = x.mul(1 / 0.75f);
