@@ -3,6 +3,7 @@ package dev.t5pt.cli;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
+import dev.t5pt.tune.RemoteGradients;
 import dev.t5pt.tune.RunDirectory;
 import dev.t5pt.tune.Schedule;
 import dev.t5pt.tune.TrainConfig;
@@ -104,13 +105,16 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run in --out from its checkpoint with its recorded settings: "
             + "only --steps, --eval-every, --checkpoint-every and --patience may change")
     boolean resume;
+    @Option(names = "--spark", paramLabel = "MASTER", description = "compute each step's micro-batches on Apache Spark "
+            + "(local[N] or a cluster URL; the module t5pt-spark, which ./t5pt adds): the same bytes as in one process")
+    String spark;
     @Option(names = "--overwrite", description = "replace --out if it is a t5pt run (never a file, another directory or one holding an input)")
     boolean overwrite;
 
     /** The flags a resumed run may change; any other flag given with --resume must agree with the record. */
     static final Set<String> CHANGEABLE_ON_RESUME = Set.of("--steps", "--eval-every", "--checkpoint-every", "--patience");
     /** Flags that are not settings of the run. */
-    private static final Set<String> NOT_RECORDED = Set.of("--resume", "--overwrite", "--out", "--help", "--version");
+    private static final Set<String> NOT_RECORDED = Set.of("--resume", "--overwrite", "--out", "--spark", "--help", "--version");
 
     @Override
     public Integer call() throws Exception {
@@ -174,6 +178,8 @@ final class TuneCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
+        RemoteGradients remote = spark == null ? null : RemoteGradients.open("spark", spark, model, cfg);
+        trainer.gradients(remote);
         try {
             Trainer.Result r = trainer.run(trainData, devData, start);
             cl.getOut().println(r.stopReason());
@@ -184,6 +190,9 @@ final class TuneCommand implements Callable<Integer> {
                         : "prompt: " + out.resolve("last") + (devFile == null ? " (no --dev: best/ is the last prompt)" : ""));
             }
         } finally {
+            if (remote != null) {
+                remote.close();
+            }
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -289,6 +298,7 @@ final class TuneCommand implements Callable<Integer> {
         replayCl.setErr(spec.commandLine().getErr());
         replayCl.parseArgs(args.toArray(String[]::new));
         replay.spec = replayCl.getCommandSpec();
+        replay.spark = spark;   // where the steps run is not part of the run
         JsonNode in = rec.path("inputs");
         RunDirectory.checkInput(in.get("model"), "model", out);
         RunDirectory.checkInput(in.get("train"), "training data", out);

@@ -21,7 +21,7 @@ public final class MicroBatches {
     }
 
     /** One micro-batch's share: its part of the batch's loss and of dL/dP [P·d_model]. */
-    public record Part(double loss, float[] grad) {
+    public record Part(double loss, float[] grad) implements java.io.Serializable {
     }
 
     /** How many micro-batches a batch of this size makes (micro 0: the batch whole, one part). */

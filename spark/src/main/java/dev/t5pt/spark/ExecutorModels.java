@@ -1,0 +1,62 @@
+package dev.t5pt.spark;
+
+import dev.t5pt.model.Activations;
+import dev.t5pt.model.T5Model;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What an executor JVM keeps between tasks: the frozen model, loaded once per JVM (shared by its task threads:
+ * its weights are read-only), and one set of buffers per task thread. A model given as a Hadoop FileSystem URL
+ * (hdfs://, s3a://, ...) is copied to a local temporary directory first; a local path or file:// URL is read in place.
+ */
+final class ExecutorModels {
+    private static final Map<String, T5Model> MODELS = new ConcurrentHashMap<>();
+    private static final ThreadLocal<Activations> ACTIVATIONS = ThreadLocal.withInitial(Activations::new);
+
+    private ExecutorModels() {
+    }
+
+    static T5Model model(String location) {
+        return MODELS.computeIfAbsent(location, l -> {
+            try {
+                return T5Model.load(local(l));
+            } catch (IOException e) {
+                throw new UncheckedIOException(l + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    static Activations activations() {
+        return ACTIVATIONS.get();
+    }
+
+    /** A local directory holding the model at location. */
+    static Path local(String location) throws IOException {
+        URI u = URI.create(location);
+        if (u.getScheme() == null) {
+            return Path.of(location);
+        }
+        if (u.getScheme().equals("file")) {
+            return Path.of(u);
+        }
+        org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(u);
+        FileSystem fs = src.getFileSystem(new Configuration());
+        Path dst = Files.createTempDirectory("t5pt-model-");
+        for (FileStatus st : fs.listStatus(src)) {
+            if (st.isFile()) {
+                fs.copyToLocalFile(st.getPath(), new org.apache.hadoop.fs.Path(dst.resolve(st.getPath().getName()).toUri()));
+            }
+        }
+        return dst;
+    }
+}
