@@ -8,6 +8,7 @@ import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.io.AtomicFiles;
 import dev.t5pt.tune.ConfusionMatrix;
 import dev.t5pt.tune.Dataset;
+import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.Evaluator;
 import dev.t5pt.tune.Metrics;
 import dev.t5pt.tune.PromptFiles;
@@ -53,6 +54,9 @@ final class EvalCommand implements Callable<Integer> {
     DataOptions dataOptions;
     @Mixin
     VocabOption vocab;
+    @Option(names = "--spark", paramLabel = "MASTER", description = "evaluate on Apache Spark (local[N] or a cluster URL; "
+            + "the module t5pt-spark, which ./t5pt adds): the same predictions and metrics as in one process")
+    String spark;
     @Option(names = "--predictions", paramLabel = "FILE", description = "write one JSON line per example: input, gold, "
             + "prediction, correct (the ensemble's vote with several prompts, with each prompt's answer)")
     Path predictionsFile;
@@ -67,9 +71,16 @@ final class EvalCommand implements Callable<Integer> {
             ps.add(PromptFiles.read(p, m.config().dModel()));
         }
         Tokenized ids = Tokenized.of(ds, tok, maxInput, 512);
-        Evaluator ev = new Evaluator(m, tok, new Activations(), batchSize, maxDecode);
         List<String> labels = ds.labels();
-        List<List<String>> preds = rank ? ev.rank(ids, ps, labels) : ev.generate(ids, ps);
+        List<List<String>> preds;
+        if (spark == null) {
+            Evaluator ev = new Evaluator(m, tok, new Activations(), batchSize, maxDecode);
+            preds = rank ? ev.rank(ids, ps, labels) : ev.generate(ids, ps);
+        } else {
+            try (Engine.RemoteEvaluator ev = Engine.find("spark").evaluator(spark, model, vocab.vocab, batchSize, maxDecode)) {
+                preds = rank ? ev.rank(ids, ps, labels) : ev.generate(ids, ps);
+            }
+        }
         List<String> targets = ds.examples().stream().map(Dataset.Example::target).toList();
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper om = new ObjectMapper();

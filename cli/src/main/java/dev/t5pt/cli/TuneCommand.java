@@ -3,7 +3,7 @@ package dev.t5pt.cli;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
-import dev.t5pt.tune.RemoteGradients;
+import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.RunDirectory;
 import dev.t5pt.tune.Schedule;
 import dev.t5pt.tune.TrainConfig;
@@ -178,7 +178,7 @@ final class TuneCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        RemoteGradients remote = spark == null ? null : RemoteGradients.open("spark", spark, model, cfg);
+        Engine.Gradients remote = spark == null ? null : Engine.find("spark").gradients(spark, model, cfg);
         trainer.gradients(remote);
         try {
             Trainer.Result r = trainer.run(trainData, devData, start);

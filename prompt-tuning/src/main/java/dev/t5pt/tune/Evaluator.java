@@ -35,6 +35,19 @@ public final class Evaluator {
         this.maxDecodeSteps = maxDecodeSteps;
     }
 
+    /**
+     * Examples per generation batch of batchSize rows for this many prompts (each example repeated per prompt):
+     * slices of the data at multiples of it make the same batches.
+     */
+    public static int generationRows(int batchSize, int prompts) {
+        return Math.max(1, batchSize / prompts);
+    }
+
+    /** Examples per rank-classification batch of batchSize rows for this many candidates. */
+    public static int rankRows(int batchSize, int candidates) {
+        return Math.max(1, batchSize / candidates);
+    }
+
     /** Greedy predictions of every prompt (null = no prompt): result.get(j).get(i) is prompt j's answer for example i. */
     public List<List<String>> generate(Tokenized data, List<INDArray> prompts) {
         int np = prompts.size();
@@ -42,7 +55,7 @@ public final class Evaluator {
         for (int j = 0; j < np; j++) {
             out.add(new ArrayList<>());
         }
-        int perBatch = Math.max(1, batchSize / np);
+        int perBatch = generationRows(batchSize, np);
         for (int from = 0; from < data.size(); from += perBatch) {
             int to = Math.min(data.size(), from + perBatch);
             List<Integer> rows = new ArrayList<>();
@@ -73,7 +86,7 @@ public final class Evaluator {
         List<List<String>> out = new ArrayList<>();
         for (INDArray prompt : prompts) {
             List<String> preds = new ArrayList<>();
-            int perBatch = Math.max(1, batchSize / cand.length);
+            int perBatch = rankRows(batchSize, cand.length);
             for (int from = 0; from < data.size(); from += perBatch) {
                 int to = Math.min(data.size(), from + perBatch);
                 List<Integer> rows = new ArrayList<>();

@@ -39,6 +39,11 @@ public record Tokenized(List<int[]> inputs, List<int[]> targets, int truncatedIn
         return out;
     }
 
+    /** Examples [from, to), counts of cut examples not kept. */
+    public Tokenized slice(int from, int to) {
+        return new Tokenized(inputs.subList(from, to), targets.subList(from, to), 0, 0);
+    }
+
     public int size() {
         return inputs.size();
     }

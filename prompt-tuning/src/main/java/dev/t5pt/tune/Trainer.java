@@ -87,8 +87,9 @@ public final class Trainer {
     }
 
     /**
-     * Computes each step's loss and gradient elsewhere (a cluster's executors) instead of in this thread; it must
-     * sum micro-batches as {@link MicroBatches#sum} does, so that the run's bytes do not depend on where it runs.
+     * Computes each step's loss and gradient elsewhere (a cluster's executors: {@link Engine}) instead of in this
+     * thread; it must sum micro-batches as {@link MicroBatches#sum} does, so that the run's bytes do not depend on
+     * where it runs.
      */
     public interface GradientSource {
         MicroBatches.Part compute(long step, Batch batch, INDArray prompt, Dropout stepDropout);

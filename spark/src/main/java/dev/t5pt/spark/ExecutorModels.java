@@ -2,6 +2,7 @@ package dev.t5pt.spark;
 
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.T5Model;
+import dev.t5pt.tokenizer.T5Tokenizer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -36,11 +37,24 @@ final class ExecutorModels {
         });
     }
 
+    private static final Map<String, T5Tokenizer> TOKENIZERS = new ConcurrentHashMap<>();
+
+    /** The tokenizer of a vocabulary file (null: T5's bundled one), loaded once per JVM. */
+    static T5Tokenizer tokenizer(String vocab) {
+        return TOKENIZERS.computeIfAbsent(vocab == null ? "" : vocab, v -> {
+            try {
+                return v.isEmpty() ? T5Tokenizer.t5Default() : T5Tokenizer.load(local(v));
+            } catch (IOException e) {
+                throw new UncheckedIOException(v + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
     static Activations activations() {
         return ACTIVATIONS.get();
     }
 
-    /** A local directory holding the model at location. */
+    /** A local path holding what is at location (a model directory or a file). */
     static Path local(String location) throws IOException {
         URI u = URI.create(location);
         if (u.getScheme() == null) {
@@ -51,6 +65,11 @@ final class ExecutorModels {
         }
         org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(u);
         FileSystem fs = src.getFileSystem(new Configuration());
+        if (fs.getFileStatus(src).isFile()) {
+            Path file = Files.createTempDirectory("t5pt-").resolve(src.getName());
+            fs.copyToLocalFile(src, new org.apache.hadoop.fs.Path(file.toUri()));
+            return file;
+        }
         Path dst = Files.createTempDirectory("t5pt-model-");
         for (FileStatus st : fs.listStatus(src)) {
             if (st.isFile()) {

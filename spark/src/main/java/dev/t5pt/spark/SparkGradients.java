@@ -3,7 +3,7 @@ package dev.t5pt.spark;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Dropout;
 import dev.t5pt.tune.MicroBatches;
-import dev.t5pt.tune.RemoteGradients;
+import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.TrainConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -21,7 +21,7 @@ import java.util.List;
  * as the in-process run does ({@link MicroBatches#sum}): the same bytes. A failed task is rerun by Spark (the
  * part is a pure function of its inputs), so a lost executor changes nothing but the time.
  */
-final class SparkGradients implements RemoteGradients {
+final class SparkGradients implements Engine.Gradients {
     /** Fault injection for tests: "STEP:PART" makes that part's first attempt fail. */
     static final String FAIL_ONCE = "t5pt.spark.failOnce";
 
@@ -39,14 +39,13 @@ final class SparkGradients implements RemoteGradients {
         this.failOnce = System.getProperty(FAIL_ONCE, "");
     }
 
-    /** A context for master, or for the master spark-submit set (spark.master), named after the run. */
-    static SparkGradients open(String master, String model, TrainConfig cfg) {
-        SparkConf conf = new SparkConf().setAppName("t5pt tune").set("spark.ui.enabled", "false");
+    /** A context for master, or for the master spark-submit set (spark.master). */
+    static JavaSparkContext context(String master, String app) {
+        SparkConf conf = new SparkConf().setAppName(app).set("spark.ui.enabled", "false");
         if (!conf.contains("spark.master")) {
             conf.setMaster(master);
         }
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(org.apache.spark.SparkContext.getOrCreate(conf));
-        return new SparkGradients(sc, true, model, cfg);
+        return JavaSparkContext.fromSparkContext(org.apache.spark.SparkContext.getOrCreate(conf));
     }
 
     @Override
