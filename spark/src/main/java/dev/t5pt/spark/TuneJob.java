@@ -13,13 +13,17 @@ public final class TuneJob {
     }
 
     public static void main(String[] args) {
+        System.exit(run(args, new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true)));
+    }
+
+    /** The command's exit code; the master is spark-submit's (the spark.master property) unless --spark names one. */
+    public static int run(String[] args, java.io.PrintWriter out, java.io.PrintWriter err) {
         List<String> a = new ArrayList<>(List.of("tune"));
         a.addAll(Arrays.asList(args));
         if (!a.contains("--spark")) {
             a.add("--spark");
             a.add(System.getProperty("spark.master", "local[*]"));
         }
-        System.exit(dev.t5pt.cli.Main.run(a.toArray(String[]::new), new java.io.PrintWriter(System.out, true),
-                new java.io.PrintWriter(System.err, true)));
+        return dev.t5pt.cli.Main.run(a.toArray(String[]::new), out, err);
     }
 }

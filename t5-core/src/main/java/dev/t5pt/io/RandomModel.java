@@ -25,7 +25,7 @@ public final class RandomModel {
         RandomWeights random = new RandomWeights(seed);
         T5Model.build(config, (name, shape) -> {
             INDArray a = random.get(name, shape);
-            tensors.put(name, a);
+            tensors.put(name, a.dup());   // the builder may release what it is given (q, k, v are stacked)
             return a;
         }, new Nd4jKernels());
         Files.createDirectories(dir);
