@@ -242,8 +242,12 @@ public final class Trainer {
                 }
                 listener.evaluated(step, m, improved);
             }
-            Files.writeString(metrics, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f%s%n", step, g.loss(), lr, norm,
-                    tokens / elapsed, devCols), java.nio.file.StandardOpenOption.APPEND);
+            try {
+                Files.writeString(metrics, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f%s%n", step, g.loss(), lr, norm,
+                        tokens / elapsed, devCols), java.nio.file.StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw dev.t5pt.io.IoErrors.at(metrics, e);
+            }
             boolean patienceOut = cfg.patience() > 0 && sinceBest >= cfg.patience();
             if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == cfg.steps() || patienceOut
                     || stop.get() || step >= stopAfter) {

@@ -10,10 +10,10 @@ final class FileKind {
     /** A description, or null when the bytes say nothing recognisable. */
     static String guess(byte[] head) {
         if (head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
-            return "a zip archive (PyTorch saves pytorch_model.bin so: convert it with ./t5pt convert)";
+            return "a zip archive (the format of PyTorch's pytorch_model.bin, which ./t5pt convert reads from a .bin file)";
         }
         if (head.length >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5) {
-            return "a Python pickle (a legacy PyTorch .bin: convert it with ./t5pt convert)";
+            return "a Python pickle (PyTorch's legacy .bin format, which ./t5pt convert refuses: re-save it with torch >= 1.6)";
         }
         if (head.length >= 6 && (head[0] & 0xff) == 0x93 && new String(head, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
             return "a NumPy .npy file";
