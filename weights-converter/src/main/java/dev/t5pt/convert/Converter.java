@@ -75,9 +75,7 @@ public final class Converter {
             String[] configSource = new String[1];
             T5Config config = config(o, ck, plan, configSource);
             Map<String, Planned> outputs = select(ck, config, plan, o.dtype(), folded, skipped);
-            if (ck instanceof TfCheckpoint tf) {
-                tf.requireShards(outputs.values().stream().map(Planned::src).toList()); // before any writing
-            }
+            ck.requireData(outputs.values().stream().map(Planned::src).toList()); // before any writing
             List<List<Planned>> shards = shard(outputs, o.maxShardBytes());
             Path tmp = Files.createTempDirectory(out.getParent(), "." + out.getFileName() + ".tmp-");
             dev.t5pt.io.AtomicDirectory.setNormalPermissions(tmp);   // a model directory as mkdir makes it, not rwx------
@@ -100,7 +98,7 @@ public final class Converter {
     private static Map<String, Planned> plan(Checkpoint ck, List<String> folded, List<ConvertReport.Skipped> skipped)
             throws IOException {
         Map<String, Planned> plan = new LinkedHashMap<>();
-        boolean meshTf = ck instanceof TfCheckpoint;
+        boolean meshTf = ck.meshTensorFlowNames();
         for (SourceTensor t : ck.tensors()) {
             String name = t.name();
             boolean transpose = false;
@@ -174,15 +172,9 @@ public final class Converter {
                 throw new ConvertException(cfg + ": " + e.getMessage());
             }
         }
-        if (!(ck instanceof TfCheckpoint tf)) {
-            throw new ConvertException(ck.source() + ": no config.json beside the weights; pass --config config.json");
-        }
         Map<String, long[]> shapes = new LinkedHashMap<>();
         plan.forEach((k, v) -> shapes.put(k, v.shape));
-        Path ginFile = tf.directory().resolve(GinConfig.FILE);
-        GinConfig gin = Files.isRegularFile(ginFile) ? GinConfig.read(ginFile) : null;
-        source[0] = gin != null ? ginFile + " + tensor shapes" : "inferred from tensor shapes (no --config, no " + GinConfig.FILE + ")";
-        return ConfigInference.infer(shapes, gin, ck.source().toString());
+        return ck.configWithoutJson(shapes, source);
     }
 
     /** Checks the plan against what a T5 of {@code config} reads; returns the outputs in HF key order. */

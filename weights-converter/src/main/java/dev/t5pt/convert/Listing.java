@@ -33,11 +33,11 @@ public final class Listing {
             String check;
             String values = "";
             try {
-                if (ckpt instanceof TfCheckpoint tf && !tf.shardPresent(tf.entry(t).shard())) {
+                if (!ckpt.dataPresent(t)) {
                     check = "NOT_CHECKED(data shard absent)";
                     unchecked++;
                 } else {
-                    ByteBuffer b = ckpt instanceof TfCheckpoint tf ? tf.readStored(t) : ckpt.read(t);
+                    ByteBuffer b = ckpt.readStored(t);
                     values = firstValues(t, b);
                     check = "OK";
                     ok++;

@@ -215,8 +215,27 @@ public final class TfCheckpoint implements Checkpoint {
         return Files.isRegularFile(shardFile(shard));
     }
 
+    @Override
+    public boolean dataPresent(SourceTensor t) {
+        return shardPresent(entry(t).shard());
+    }
+
+    @Override
+    public boolean meshTensorFlowNames() {
+        return true;
+    }
+
+    @Override
+    public dev.t5pt.config.T5Config configWithoutJson(java.util.Map<String, long[]> shapes, String[] source) throws IOException {
+        Path ginFile = directory().resolve(GinConfig.FILE);
+        GinConfig gin = Files.isRegularFile(ginFile) ? GinConfig.read(ginFile) : null;
+        source[0] = gin != null ? ginFile + " + tensor shapes" : "inferred from tensor shapes (no --config, no " + GinConfig.FILE + ")";
+        return ConfigInference.infer(shapes, gin, source().toString());
+    }
+
     /** Fails, naming the first missing data shard, unless every shard holding one of {@code needed} exists. */
-    void requireShards(java.util.Collection<SourceTensor> needed) throws ConvertException {
+    @Override
+    public void requireData(java.util.Collection<SourceTensor> needed) throws ConvertException {
         for (SourceTensor t : needed) {
             Entry e = entries.get(t.name());
             if (!shardPresent(e.shard)) {
@@ -261,7 +280,8 @@ public final class TfCheckpoint implements Checkpoint {
     }
 
     /** The stored bytes of any entry (strings included), checksum verified. */
-    ByteBuffer readStored(SourceTensor t) throws IOException {
+    @Override
+    public ByteBuffer readStored(SourceTensor t) throws IOException {
         Entry e = entries.get(t.name());
         Path file = shardFile(e.shard);
         FileChannel ch = open.get(e.shard);
