@@ -1,16 +1,13 @@
 package dev.t5pt.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.t5pt.generate.Beam;
-import dev.t5pt.generate.Greedy;
-import dev.t5pt.generate.StepListener;
+import dev.t5pt.generate.TextGenerator;
 import dev.t5pt.model.Activations;
-import dev.t5pt.model.Batch;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
+import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.PromptFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
@@ -22,7 +19,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -37,6 +33,9 @@ final class GenerateCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--prompt", paramLabel = "PROMPT", description = "PEFT adapter directory, .npy or .safetensors")
     Path prompt;
+    @Option(names = "--spark", paramLabel = "MASTER", description = "generate on Apache Spark (local[N] or a cluster URL; "
+            + "the module t5pt-spark, which ./t5pt adds): the same outputs, in input order")
+    String spark;
     @Option(names = "--input", paramLabel = "TEXT", description = "an input text (repeatable)")
     List<String> inputs = new ArrayList<>();
     @Option(names = "--in", paramLabel = "FILE", description = "inputs: JSON Lines with \"input\" (or --input-field), .tsv (input<TAB>target), .csv (a header names the fields) or plain lines")
@@ -87,55 +86,27 @@ final class GenerateCommand implements Callable<Integer> {
         T5Tokenizer tok = vocab.tokenizer();
         T5Model m = T5Model.load(model);
         INDArray p = prompt == null ? null : PromptFiles.read(prompt, m.config().dModel());
-        Activations act = new Activations();
+        TextGenerator.Options opt = new TextGenerator.Options(batchSize, maxSteps, beam, lengthPenalty);
+        List<TextGenerator.Output> outputs = spark == null
+                ? TextGenerator.generate(m, tok, new Activations(), texts, p, opt)
+                : Engine.find("spark").generate(spark, model, vocab.vocab, texts, p, opt);
         PrintWriter out = cl.getOut();
         ObjectMapper om = new ObjectMapper();
-        for (int from = 0; from < texts.size(); from += beam == 1 ? batchSize : 1) {
-            int to = Math.min(texts.size(), from + (beam == 1 ? batchSize : 1));
-            List<int[]> gen = new ArrayList<>();
-            if (beam == 1) {
-                int[][] ids = new int[to - from][];
-                int len = 0;
-                for (int i = from; i < to; i++) {
-                    ids[i - from] = tok.encode(texts.get(i));
-                    len = Math.max(len, ids[i - from].length);
+        for (int i = 0; i < outputs.size(); i++) {
+            TextGenerator.Output g = outputs.get(i);
+            if (json) {
+                ObjectNode o = om.createObjectNode();
+                o.put("input", texts.get(i));
+                o.put("output", g.text());
+                var arr = o.putArray("ids");
+                for (int id : g.ids()) {
+                    arr.add(id);
                 }
-                int[][] mask = new int[ids.length][len];
-                for (int i = 0; i < ids.length; i++) {
-                    Arrays.fill(mask[i], 0, ids[i].length, 1);
-                    ids[i] = Arrays.copyOf(ids[i], len);
-                }
-                gen.addAll(Arrays.asList(Greedy.generate(m, act, Batch.inputs(ids, mask), p,
-                        new Greedy.Options(maxSteps, true), StepListener.NONE)));
+                out.println(om.writeValueAsString(o));
             } else {
-                gen.add(Beam.search(m, act, tok.encode(texts.get(from)), p, beam, maxSteps, lengthPenalty).get(0).ids());
-            }
-            for (int i = 0; i < gen.size(); i++) {
-                int[] ids = untilEos(gen.get(i), tok.eosId());
-                String text = tok.decode(ids);
-                if (json) {
-                    ObjectNode o = om.createObjectNode();
-                    o.put("input", texts.get(from + i));
-                    o.put("output", text);
-                    var arr = o.putArray("ids");
-                    for (int id : ids) {
-                        arr.add(id);
-                    }
-                    out.println(om.writeValueAsString(o));
-                } else {
-                    out.println(text);
-                }
+                out.println(g.text());
             }
         }
         return 0;
-    }
-
-    static int[] untilEos(int[] ids, int eos) {
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] == eos) {
-                return Arrays.copyOf(ids, i);
-            }
-        }
-        return ids;
     }
 }

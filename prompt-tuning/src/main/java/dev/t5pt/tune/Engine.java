@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
 
+import dev.t5pt.generate.TextGenerator;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -22,6 +23,10 @@ public interface Engine {
 
     /** An evaluator of the model (vocab null: T5's), with Evaluator's batch size and decode steps. */
     RemoteEvaluator evaluator(String master, Path model, Path vocab, int batchSize, int maxDecodeSteps) throws IOException;
+
+    /** {@link TextGenerator#generate} of the texts by the engine: the same outputs, in the texts' order. */
+    List<TextGenerator.Output> generate(String master, Path model, Path vocab, List<String> texts, INDArray prompt,
+                                        TextGenerator.Options options) throws IOException;
 
     /** A step's gradients computed by the engine. */
     interface Gradients extends Trainer.GradientSource, AutoCloseable {

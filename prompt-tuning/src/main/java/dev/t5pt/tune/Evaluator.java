@@ -1,6 +1,7 @@
 package dev.t5pt.tune;
 
 import dev.t5pt.generate.Greedy;
+import dev.t5pt.generate.TextGenerator;
 import dev.t5pt.generate.StepListener;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
@@ -70,7 +71,7 @@ public final class Evaluator {
             int[][] ids = Greedy.generate(model, act, Batch.inputs(b.inputIds(), b.attentionMask()),
                     RowPrompts.of(rowPrompts), new Greedy.Options(maxDecodeSteps, true), StepListener.NONE);
             for (int r = 0; r < ids.length; r++) {
-                out.get(r % np).add(tok.decode(untilEos(ids[r])));
+                out.get(r % np).add(tok.decode(TextGenerator.untilEos(ids[r], tok.eosId())));
             }
         }
         return out;
@@ -117,15 +118,5 @@ public final class Evaluator {
             out.add(preds);
         }
         return out;
-    }
-
-    /** Ids up to (not including) the first EOS. */
-    int[] untilEos(int[] ids) {
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] == tok.eosId()) {
-                return Arrays.copyOf(ids, i);
-            }
-        }
-        return ids;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.t5pt.io.AtomicDirectory;
 import dev.t5pt.io.AtomicFiles;
+import dev.t5pt.io.IoErrors;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Dropout;
@@ -246,7 +247,7 @@ public final class Trainer {
                 Files.writeString(metrics, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f%s%n", step, g.loss(), lr, norm,
                         tokens / elapsed, devCols), java.nio.file.StandardOpenOption.APPEND);
             } catch (IOException e) {
-                throw dev.t5pt.io.IoErrors.at(metrics, e);
+                throw IoErrors.at(metrics, e);
             }
             boolean patienceOut = cfg.patience() > 0 && sinceBest >= cfg.patience();
             if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == cfg.steps() || patienceOut

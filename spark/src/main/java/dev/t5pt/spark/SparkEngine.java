@@ -1,9 +1,14 @@
 package dev.t5pt.spark;
 
+import dev.t5pt.generate.TextGenerator;
 import dev.t5pt.tune.Engine;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import dev.t5pt.tune.TrainConfig;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The "spark" {@link Engine} (found through META-INF/services). */
 public final class SparkEngine implements Engine {
@@ -21,6 +26,30 @@ public final class SparkEngine implements Engine {
     public RemoteEvaluator evaluator(String master, Path model, Path vocab, int batchSize, int maxDecodeSteps) {
         return new SparkEvaluator(SparkGradients.context(master, "t5pt eval"), location(model),
                 vocab == null ? null : location(vocab), batchSize, maxDecodeSteps);
+    }
+
+    /**
+     * The texts cut into slices at multiples of the generator's batch rows (so each slice makes the batches the
+     * whole run makes), one task per slice, the outputs joined in order.
+     */
+    @Override
+    public List<TextGenerator.Output> generate(String master, Path model, Path vocab, List<String> texts, INDArray prompt,
+                                               TextGenerator.Options options) {
+        JavaSparkContext sc = SparkGradients.context(master, "t5pt generate");
+        try {
+            int slice = options.batchRows() * SparkEvaluator.BATCHES_PER_TASK;
+            List<List<String>> slices = new ArrayList<>();
+            for (int from = 0; from < texts.size(); from += slice) {
+                slices.add(new ArrayList<>(texts.subList(from, Math.min(texts.size(), from + slice))));
+            }
+            GenerateTask task = new GenerateTask(location(model), vocab == null ? null : location(vocab),
+                    prompt == null ? null : prompt.data().asFloat(), prompt == null ? null : prompt.shape(), options);
+            List<TextGenerator.Output> out = new ArrayList<>();
+            sc.parallelize(slices, Math.max(1, slices.size())).map(task).collect().forEach(out::addAll);
+            return out;
+        } finally {
+            sc.stop();
+        }
     }
 
     /** A path every executor can read: a URL as given (hdfs://, s3a://, file://), a local path made absolute. */

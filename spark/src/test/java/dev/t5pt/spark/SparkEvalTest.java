@@ -34,6 +34,26 @@ class SparkEvalTest {
         assertEquals(eval(ensemble), eval(concat(ensemble, "--spark", "local[2]")));
     }
 
+    @Test
+    void generateGivesTheSameOutputsInOrder() {
+        for (String[] how : new String[][]{{"--batch-size", "4"}, {"--beam", "2"}}) {
+            List<String> a = new ArrayList<>(List.of("generate", "--model", "../models/tiny-t5-demo", "--prompt",
+                    "../models/tiny-t5-demo/prompts/sentiment", "--in", "../demo/sentiment-dev.jsonl", "--json", "--max-steps", "3"));
+            a.addAll(List.of(how));
+            String local = run(a);
+            a.addAll(List.of("--spark", "local[2]"));
+            assertEquals(local, run(a), String.join(" ", how));
+            assertEquals(100, local.lines().count());
+        }
+    }
+
+    static String run(List<String> args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, Main.run(args.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err)), err.toString());
+        return out.toString();
+    }
+
     static String[] concat(String[] a, String... b) {
         List<String> l = new ArrayList<>(List.of(a));
         l.addAll(List.of(b));
