@@ -10,7 +10,9 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -130,6 +132,44 @@ final class Plot {
         ImageIO.setUseCache(false);
         ImageIO.write(img, "png", png);
         AtomicFiles.writeBytes(file, png.toByteArray());
+    }
+
+    /** loss.png (train loss per step) and dev.png (dev metrics per evaluation). */
+    static void ofRun(Path metrics, boolean withDev) throws IOException {
+        List<String> lines = Files.readAllLines(metrics);
+        List<double[]> loss = new ArrayList<>();
+        List<double[]> dev = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] c = line.split(",", -1);
+            if (c.length < 8) {
+                continue;
+            }
+            double s = Double.parseDouble(c[0]);
+            loss.add(new double[]{s, Double.parseDouble(c[1])});
+            if (!c[5].isEmpty()) {
+                dev.add(new double[]{s, Double.parseDouble(c[5]), Double.parseDouble(c[6]), Double.parseDouble(c[7])});
+            }
+        }
+        Path dir = metrics.getParent();
+        write(dir.resolve("loss.png"), "training loss", "loss",
+                List.of(series("train loss", loss, 1, new Color(31, 119, 180))));
+        if (!withDev) {
+            return;
+        }
+        write(dir.resolve("dev.png"), "dev metrics", "score", List.of(
+                series("exact match", dev, 1, new Color(214, 39, 40)),
+                series("accuracy", dev, 2, new Color(44, 160, 44)),
+                series("macro-F1", dev, 3, new Color(148, 103, 189))));
+    }
+
+    private static Series series(String name, List<double[]> rows, int col, Color color) {
+        double[] x = new double[rows.size()];
+        double[] y = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            x[i] = rows.get(i)[0];
+            y[i] = rows.get(i)[col];
+        }
+        return new Series(name, x, y, color);
     }
 
     /** Circle, square, triangle, diamond, by series. */

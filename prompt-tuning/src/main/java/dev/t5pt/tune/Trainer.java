@@ -12,7 +12,6 @@ import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,18 +112,46 @@ public final class Trainer {
      * checked before the disk is touched: a new run that fails during its set-up leaves nothing behind.
      */
     public Result run(Dataset train, Dataset dev, Start start) throws IOException {
+        Data data = prepare(train, dev);
+        Batcher batcher = new Batcher(data.train(), cfg.batchSize(), cfg.seed());
+        Optimizer opt = Optimizer.parse(cfg.optimizer(), cfg.weightDecay());
+        Schedule schedule = Schedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), cfg.steps());
+        RunState s = begin(start, train.labels(), opt, batcher);
+        String reason = train(s, data, batcher, opt, schedule);
+        if (s.step == 0) {
+            // stopped before the first step: nothing was trained, and nothing is presented as a result
+            return new Result(0, s.prompt, s.best, s.bestStep, "stopped before the first step: nothing trained; resuming starts at step 0");
+        }
+        writePrompt(runDir.resolve("last"), s.prompt);
+        if (s.bestStep < 0) {
+            s.bestPrompt = s.prompt.dup();
+            writePrompt(runDir.resolve("best"), s.bestPrompt);
+        }
+        Plot.ofRun(runDir.resolve("metrics.csv"), data.dev() != null);
+        return new Result(s.step, s.bestPrompt, s.best, s.bestStep, reason);
+    }
+
+    /** A run's data, tokenized and checked; dev and devIds null without a dev set. */
+    private record Data(Tokenized train, Dataset dev, Tokenized devIds, List<String> labels) {
+    }
+
+    private Data prepare(Dataset train, Dataset dev) {
         Tokenized trainIds = Tokenized.of(train, tok, cfg.maxInputLength(), cfg.maxTargetLength());
         Tokenized devIds = dev == null ? null : Tokenized.of(dev, tok, cfg.maxInputLength(), cfg.maxTargetLength());
         report(train, trainIds);
         if (dev != null) {
             report(dev, devIds);
         }
-        List<String> labels = dev == null ? train.labels() : dev.labels();
         checkLabels(train.labels());
         warnings(train, dev);
-        Batcher batcher = new Batcher(trainIds, cfg.batchSize(), cfg.seed());
-        Optimizer opt = Optimizer.parse(cfg.optimizer(), cfg.weightDecay());
-        Schedule schedule = Schedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), cfg.steps());
+        return new Data(trainIds, dev, devIds, dev == null ? train.labels() : dev.labels());
+    }
+
+    /**
+     * Where the run starts: the checkpoint's state (resume), or step 0 with the initial prompt; a new run's
+     * directory is created only now, after everything that can fail on bad input.
+     */
+    private RunState begin(Start start, List<String> trainLabels, Optimizer opt, Batcher batcher) throws IOException {
         Path metrics = runDir.resolve("metrics.csv");
         Path ckptDir = runDir.resolve("checkpoint");
         if (start == Start.RESUME && !RunDirectory.recover(runDir)) {
@@ -133,35 +160,29 @@ public final class Trainer {
         if (start == Start.NEW && Files.exists(runDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException(runDir + " exists: a new run needs a new directory");
         }
-        INDArray prompt;
-        INDArray bestPrompt = null;
-        long step;
-        double best = Double.NEGATIVE_INFINITY;
-        long bestStep = -1;
-        int sinceBest = 0;
+        RunState s;
         if (start == Start.RESUME && Files.exists(ckptDir)) {
             Checkpoint c = Checkpoint.read(ckptDir);
             if (c.prompt().size(0) != cfg.promptLength() || c.prompt().size(1) != model.config().dModel()) {
                 throw new IOException(ckptDir + ": the checkpoint's prompt is " + java.util.Arrays.toString(c.prompt().shape())
                         + ", this run needs [" + cfg.promptLength() + ", " + model.config().dModel() + "]");
             }
-            prompt = c.prompt();
+            s = new RunState(c.prompt(), c.step());
             opt.restore(c.optimizer());
-            step = c.step();
             batcher.seek(c.epoch(), c.index());
-            best = c.bestScore();
-            bestStep = c.bestStep();
-            sinceBest = c.evalsWithoutImprovement();
-            bestPrompt = c.bestPrompt();
-            if (bestPrompt == null && bestStep >= 0 && Files.exists(runDir.resolve("best"))) {
-                bestPrompt = PromptFiles.read(runDir.resolve("best"), model.config().dModel()); // a checkpoint of t5pt 0.1 and before
+            s.best = c.bestScore();
+            s.bestStep = c.bestStep();
+            s.sinceBest = c.evalsWithoutImprovement();
+            s.bestPrompt = c.bestPrompt();
+            if (s.bestPrompt == null && s.bestStep >= 0 && Files.exists(runDir.resolve("best"))) {
+                s.bestPrompt = PromptFiles.read(runDir.resolve("best"), model.config().dModel()); // a checkpoint of t5pt 0.1 and before
             }
-            truncateMetrics(metrics, step);
-            listener.message("resuming at step " + step + " from " + ckptDir);
+            truncateMetrics(metrics, s.step);
+            listener.message("resuming at step " + s.step + " from " + ckptDir);
         } else {
-            PromptInit init = PromptInit.parse(cfg.init(), train.labels());
-            prompt = init.create(model, tok, cfg.promptLength(), new Random(cfg.seed())).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
-            step = 0;
+            PromptInit init = PromptInit.parse(cfg.init(), trainLabels);
+            s = new RunState(init.create(model, tok, cfg.promptLength(), new Random(cfg.seed()))
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT), 0);
             if (start == Start.RESUME) {
                 truncateMetrics(metrics, 0);
                 listener.message("no checkpoint in " + runDir + " yet: starting at step 0");
@@ -172,106 +193,115 @@ public final class Trainer {
                 RunDirectory.create(runDir, record());
             }
         }
-        if (bestPrompt == null) {
-            bestPrompt = prompt.dup();
+        if (s.bestPrompt == null) {
+            s.bestPrompt = s.prompt.dup();
         }
+        return s;
+    }
+
+    /** The steps until the end, a stop, or early stopping; returns why the loop ended. */
+    private String train(RunState s, Data data, Batcher batcher, Optimizer opt, Schedule schedule) throws IOException {
         Activations act = new Activations();
         Evaluator evaluator = new Evaluator(model, tok, new Activations(), cfg.evalBatchSize(), cfg.maxDecodeSteps());
         Dropout dropout = new Dropout((float) cfg.dropout(), cfg.seed());
-        int rows = cfg.promptLength();
-        int cols = model.config().dModel();
-        float[] p = prompt.data().asFloat();
-        int bad = 0;
-        String reason = "completed " + cfg.steps() + " steps";
         long t0 = System.nanoTime();
-        long startStep = step;
+        long startStep = s.step;
         double tokens = 0;
-        while (step < cfg.steps()) {
-            if (stop.get() || step >= stopAfter) {
-                reason = "stopped at step " + step;
-                break;
+        while (s.step < cfg.steps()) {
+            if (stop.get() || s.step >= stopAfter) {
+                return "stopped at step " + s.step;
             }
             Batch batch = batcher.next();
-            double lr = schedule.at(step);
-            MicroBatches.Part g = gradients != null ? gradients.compute(step, batch, prompt, dropout.forStep(step))
-                    : MicroBatches.compute(model, act, batch, cfg.microBatchSize(), prompt, cfg.activationCheckpointing(),
-                    dropout.forStep(step));
-            float[] grad = g.grad();
-            double norm = 0;
-            for (float x : grad) {
-                norm += (double) x * x;
-            }
-            norm = Math.sqrt(norm);
-            step++;
-            if (!Double.isFinite(g.loss()) || !Double.isFinite(norm)) {
-                bad++;
-                listener.message(String.format(Locale.ROOT, "warning: step %d: loss %s, gradient norm %s: step skipped (%d in a row)",
-                        step, g.loss(), norm, bad));
-                if (bad >= cfg.maxBadSteps()) {
-                    reason = "stopped: " + bad + " non-finite steps in a row (the last checkpoint is intact)";
-                    throw new IOException(reason);
-                }
+            double lr = schedule.at(s.step);
+            if (!update(s, act, batch, dropout.forStep(s.step), opt, lr)) {
                 continue;
             }
-            bad = 0;
-            if (cfg.gradClip() > 0 && norm > cfg.gradClip()) {
-                float s = (float) (cfg.gradClip() / norm);
-                for (int i = 0; i < grad.length; i++) {
-                    grad[i] *= s;
-                }
-            }
-            opt.step(p, grad, rows, cols, lr);
-            prompt.data().setData(p); // in place: no new off-heap array per step
             tokens += countTokens(batch);
             double elapsed = (System.nanoTime() - t0) / 1e9;
-            double perStep = elapsed / (step - startStep);
-            listener.step(step, cfg.steps(), g.loss(), tokens / elapsed, perStep * (cfg.steps() - step));
-            String devCols = ",,,";
-            if (devIds != null && cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || step == cfg.steps())) {
-                List<String> preds = evaluator.generate(devIds, List.of(prompt)).get(0);
-                Metrics m = Metrics.of(preds, targets(dev), labels);
-                devCols = String.format(Locale.ROOT, ",%.6f,%.6f,%.6f", m.exactMatch(), m.accuracy(), m.macroF1());
-                boolean improved = m.exactMatch() > best;
-                if (improved) {
-                    best = m.exactMatch();
-                    bestStep = step;
-                    sinceBest = 0;
-                    bestPrompt = prompt.dup();
-                    writePrompt(runDir.resolve("best"), bestPrompt);
-                } else {
-                    sinceBest++;
-                }
-                listener.evaluated(step, m, improved);
-            }
-            try {
-                Files.writeString(metrics, String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f%s%n", step, g.loss(), lr, norm,
-                        tokens / elapsed, devCols), java.nio.file.StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw IoErrors.at(metrics, e);
-            }
-            boolean patienceOut = cfg.patience() > 0 && sinceBest >= cfg.patience();
-            if ((cfg.checkpointEvery() > 0 && step % cfg.checkpointEvery() == 0) || step == cfg.steps() || patienceOut
-                    || stop.get() || step >= stopAfter) {
-                new Checkpoint(prompt.dup(), opt.state(), step, batcher.epoch(), batcher.index(), best, bestStep, sinceBest,
-                        bestStep >= 0 ? bestPrompt : null).write(ckptDir);
+            listener.step(s.step, cfg.steps(), s.loss, tokens / elapsed, elapsed / (s.step - startStep) * (cfg.steps() - s.step));
+            String devCols = evaluationDue(s.step, data) ? evaluate(s, data, evaluator) : ",,,";
+            appendMetrics(String.format(Locale.ROOT, "%d,%.6f,%.6g,%.6g,%.1f%s%n", s.step, s.loss, lr, s.norm,
+                    tokens / elapsed, devCols));
+            boolean patienceOut = cfg.patience() > 0 && s.sinceBest >= cfg.patience();
+            if ((cfg.checkpointEvery() > 0 && s.step % cfg.checkpointEvery() == 0) || s.step == cfg.steps() || patienceOut
+                    || stop.get() || s.step >= stopAfter) {
+                new Checkpoint(s.prompt.dup(), opt.state(), s.step, batcher.epoch(), batcher.index(), s.best, s.bestStep,
+                        s.sinceBest, s.bestStep >= 0 ? s.bestPrompt : null).write(runDir.resolve("checkpoint"));
             }
             if (patienceOut) {
-                reason = "early stop: no dev improvement in " + sinceBest + " evaluations";
-                break;
+                return "early stop: no dev improvement in " + s.sinceBest + " evaluations";
             }
         }
-        if (step == 0) {
-            // stopped before the first step: nothing was trained, and nothing is presented as a result
-            reason = "stopped before the first step: nothing trained; resuming starts at step 0";
-            return new Result(0, prompt, best, bestStep, reason);
+        return "completed " + cfg.steps() + " steps";
+    }
+
+    /**
+     * One step: the gradient (here or from {@link #gradients}), its norm, a skip when loss or norm is not finite
+     * (an error after too many in a row), clipping, the optimizer's update of the prompt in place. Returns false
+     * for a skipped step (the step still counts).
+     */
+    private boolean update(RunState s, Activations act, Batch batch, Dropout stepDropout, Optimizer opt, double lr)
+            throws IOException {
+        MicroBatches.Part g = gradients != null ? gradients.compute(s.step, batch, s.prompt, stepDropout)
+                : MicroBatches.compute(model, act, batch, cfg.microBatchSize(), s.prompt, cfg.activationCheckpointing(), stepDropout);
+        float[] grad = g.grad();
+        double norm = 0;
+        for (float x : grad) {
+            norm += (double) x * x;
         }
-        writePrompt(runDir.resolve("last"), prompt);
-        if (bestStep < 0) {
-            bestPrompt = prompt.dup();
-            writePrompt(runDir.resolve("best"), bestPrompt);
+        s.norm = Math.sqrt(norm);
+        s.loss = g.loss();
+        s.step++;
+        if (!Double.isFinite(s.loss) || !Double.isFinite(s.norm)) {
+            s.bad++;
+            listener.message(String.format(Locale.ROOT, "warning: step %d: loss %s, gradient norm %s: step skipped (%d in a row)",
+                    s.step, s.loss, s.norm, s.bad));
+            if (s.bad >= cfg.maxBadSteps()) {
+                throw new IOException("stopped: " + s.bad + " non-finite steps in a row (the last checkpoint is intact)");
+            }
+            return false;
         }
-        plots(metrics, devIds != null);
-        return new Result(step, bestPrompt, best, bestStep, reason);
+        s.bad = 0;
+        if (cfg.gradClip() > 0 && s.norm > cfg.gradClip()) {
+            float c = (float) (cfg.gradClip() / s.norm);
+            for (int i = 0; i < grad.length; i++) {
+                grad[i] *= c;
+            }
+        }
+        opt.step(s.values, grad, cfg.promptLength(), model.config().dModel(), lr);
+        s.prompt.data().setData(s.values); // in place: no new off-heap array per step
+        return true;
+    }
+
+    private boolean evaluationDue(long step, Data data) {
+        return data.devIds() != null && cfg.evalEvery() > 0 && (step % cfg.evalEvery() == 0 || step == cfg.steps());
+    }
+
+    /** Greedy predictions on dev; a better exact match becomes best/. Returns the metrics' columns. */
+    private String evaluate(RunState s, Data data, Evaluator evaluator) throws IOException {
+        List<String> preds = evaluator.generate(data.devIds(), List.of(s.prompt)).get(0);
+        Metrics m = Metrics.of(preds, targets(data.dev()), data.labels());
+        boolean improved = m.exactMatch() > s.best;
+        if (improved) {
+            s.best = m.exactMatch();
+            s.bestStep = s.step;
+            s.sinceBest = 0;
+            s.bestPrompt = s.prompt.dup();
+            writePrompt(runDir.resolve("best"), s.bestPrompt);
+        } else {
+            s.sinceBest++;
+        }
+        listener.evaluated(s.step, m, improved);
+        return String.format(Locale.ROOT, ",%.6f,%.6f,%.6f", m.exactMatch(), m.accuracy(), m.macroF1());
+    }
+
+    private void appendMetrics(String row) throws IOException {
+        Path metrics = runDir.resolve("metrics.csv");
+        try {
+            Files.writeString(metrics, row, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw IoErrors.at(metrics, e);
+        }
     }
 
     private ObjectNode record() {
@@ -376,43 +406,5 @@ public final class Trainer {
             }
         }
         AtomicFiles.writeString(metrics, sb.toString());
-    }
-
-    /** loss.png (train loss per step) and dev.png (dev metrics per evaluation). */
-    static void plots(Path metrics, boolean withDev) throws IOException {
-        List<String> lines = Files.readAllLines(metrics);
-        List<double[]> loss = new ArrayList<>();
-        List<double[]> dev = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            String[] c = line.split(",", -1);
-            if (c.length < 8) {
-                continue;
-            }
-            double s = Double.parseDouble(c[0]);
-            loss.add(new double[]{s, Double.parseDouble(c[1])});
-            if (!c[5].isEmpty()) {
-                dev.add(new double[]{s, Double.parseDouble(c[5]), Double.parseDouble(c[6]), Double.parseDouble(c[7])});
-            }
-        }
-        Path dir = metrics.getParent();
-        Plot.write(dir.resolve("loss.png"), "training loss", "loss",
-                List.of(series("train loss", loss, 1, new Color(31, 119, 180))));
-        if (!withDev) {
-            return;
-        }
-        Plot.write(dir.resolve("dev.png"), "dev metrics", "score", List.of(
-                series("exact match", dev, 1, new Color(214, 39, 40)),
-                series("accuracy", dev, 2, new Color(44, 160, 44)),
-                series("macro-F1", dev, 3, new Color(148, 103, 189))));
-    }
-
-    private static Plot.Series series(String name, List<double[]> rows, int col, Color color) {
-        double[] x = new double[rows.size()];
-        double[] y = new double[rows.size()];
-        for (int i = 0; i < rows.size(); i++) {
-            x[i] = rows.get(i)[0];
-            y[i] = rows.get(i)[col];
-        }
-        return new Plot.Series(name, x, y, color);
     }
 }
