@@ -15,7 +15,11 @@ final class DataOptions {
     @Option(names = "--skip-bad", description = "skip malformed data lines (counted) instead of stopping")
     boolean skipBad;
 
-    Dataset read(Path file) throws IOException {
-        return Dataset.read(file, inputField, targetField, skipBad);
+    /** The dataset at location: a local file, or a Hadoop FileSystem URL read through Spark (spark: its master). */
+    Dataset read(String location, String spark) throws IOException {
+        DataLocation where = new DataLocation(location);
+        Path local = where.localPath();
+        return local != null ? Dataset.read(local, inputField, targetField, skipBad)
+                : Dataset.parse(location, where.bytes(spark), inputField, targetField, skipBad);
     }
 }

@@ -38,8 +38,8 @@ final class EvalCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--prompt", required = true, paramLabel = "PROMPT", description = "PEFT adapter directory, .npy or .safetensors; repeat for an ensemble")
     List<Path> prompts;
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSONL {\"input\", \"target\"}, .tsv or .csv")
-    Path data;
+    @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSONL {\"input\", \"target\"}, .tsv or .csv; with --spark also a Hadoop FileSystem URL")
+    String data;
     @Option(names = "--json", description = "one JSON object per line (per prompt, then the ensemble)")
     boolean json;
     @Option(names = "--rank-classification", description = "score each candidate label (the dataset's distinct targets) by its loss instead of generating")
@@ -64,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         T5Tokenizer tok = vocab.tokenizer();
-        Dataset ds = dataOptions.read(data);
+        Dataset ds = dataOptions.read(data, spark);
         T5Model m = T5Model.load(model);
         List<INDArray> ps = new ArrayList<>();
         for (Path p : prompts) {

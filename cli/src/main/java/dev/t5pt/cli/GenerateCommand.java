@@ -39,7 +39,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "TEXT", description = "an input text (repeatable)")
     List<String> inputs = new ArrayList<>();
     @Option(names = "--in", paramLabel = "FILE", description = "inputs: JSON Lines with \"input\" (or --input-field), .tsv (input<TAB>target), .csv (a header names the fields) or plain lines")
-    Path in;
+    String in;
     @Option(names = "--input-field", defaultValue = "input", description = "JSONL input field (default: ${DEFAULT-VALUE})")
     String inputField;
     @Option(names = "--beam", defaultValue = "1", description = "beam size; 1 = greedy (default: ${DEFAULT-VALUE})")
@@ -59,15 +59,16 @@ final class GenerateCommand implements Callable<Integer> {
      * The inputs of a file: .tsv, .csv and JSON Lines are read as tune and eval read them (only the input column is
      * used: a TSV's second column is the gold target, never part of the input); any other file is one input per line.
      */
-    private List<String> inputsOf(Path file) throws java.io.IOException {
-        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    private List<String> inputsOf(String location) throws java.io.IOException {
+        byte[] bytes = new DataLocation(location).bytes(spark);
+        String name = location.toLowerCase(java.util.Locale.ROOT);
         if (!name.endsWith(".tsv") && !name.endsWith(".csv")) {
-            List<String> lines = Files.readAllLines(file);
+            List<String> lines = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines().toList();
             if (lines.stream().noneMatch(l -> l.strip().startsWith("{"))) {
                 return lines.stream().filter(l -> !l.isBlank()).toList();   // plain text, one input per line
             }
         }
-        return Dataset.readInputs(file, inputField, false);
+        return Dataset.parseInputs(location, bytes, inputField, false);
     }
 
     @Override

@@ -42,16 +42,18 @@ import java.util.concurrent.TimeUnit;
                 "touched, and --overwrite replaces only a t5pt run directory."})
 final class TuneCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The record of the run being resumed (null for a new run). */
+    private JsonNode resumedFrom;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "DIR", description = "frozen model (HF layout: config.json + safetensors; DIR/config.json means DIR)")
     Path model;
-    @Option(names = "--train", paramLabel = "FILE", description = "training data: JSONL {\"input\", \"target\"}, .tsv (input<TAB>target) or .csv (a header names the fields)")
-    Path train;
+    @Option(names = "--train", paramLabel = "FILE", description = "training data: JSONL {\"input\", \"target\"}, .tsv (input<TAB>target) or .csv (a header names the fields); with --spark also a Hadoop FileSystem URL (hdfs://, s3a://, file://)")
+    String train;
     @Option(names = "--dev", paramLabel = "FILE", description = "dev data, evaluated every --eval-every steps (exact match picks the best prompt)")
-    Path devFile;
+    String devFile;
     @Option(names = "--out", required = true, paramLabel = "RUN_DIR", description = "run directory (must not exist unless --resume or --overwrite)")
     Path out;
     @Option(names = "--steps", defaultValue = "30000", description = "training steps (default: ${DEFAULT-VALUE}, the paper's)")
@@ -159,14 +161,20 @@ final class TuneCommand implements Callable<Integer> {
                 maxDecode, activationCheckpointing, 5, microBatchSize);
         Schedule.parse(schedule, lr, warmup, steps);
         T5Tokenizer tok = vocab.tokenizer();
-        Dataset trainData = dataOptions.read(train);
-        Dataset devData = devFile == null ? null : dataOptions.read(devFile);
+        Dataset trainData = dataOptions.read(train, spark);
+        Dataset devData = devFile == null ? null : dataOptions.read(devFile, spark);
+        if (resumedFrom != null) {
+            // the data is read again (a URL cannot be checked before): it must be the run's
+            JsonNode in = resumedFrom.path("inputs");
+            sameData(in.get("train"), trainData, "training data");
+            sameData(in.get("dev"), devData, "dev data");
+        }
         T5Model m = T5Model.load(model);
         var err = cl.getErr();
         ProgressBar bar = new ProgressBar(err, System.console() != null, Math.max(1, Math.min(50, evalEvery == 0 ? 50 : evalEvery)));
         Trainer trainer = new Trainer(m, tok, cfg, out, bar);
         if (start != Trainer.Start.RESUME) {
-            trainer.record(record());
+            trainer.record(record(trainData, devData));
         }
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -205,7 +213,12 @@ final class TuneCommand implements Callable<Integer> {
 
     /** Every path this run reads: what --overwrite must never delete. */
     private List<Path> inputs() {
-        List<Path> in = new ArrayList<>(Arrays.asList(model, train, devFile, vocab.vocab));
+        List<Path> in = new ArrayList<>(Arrays.asList(model, vocab.vocab));
+        for (String data : new String[]{train, devFile}) {
+            if (data != null && !DataLocation.isUrl(data)) {
+                in.add(Path.of(data));
+            }
+        }
         if (init.startsWith("file:")) {
             in.add(Path.of(init.substring("file:".length())));
         }
@@ -217,13 +230,13 @@ final class TuneCommand implements Callable<Integer> {
     }
 
     /** run.json's part from the command line: the inputs with checksums, and every flag's value. */
-    private ObjectNode record() throws java.io.IOException {
+    private ObjectNode record(Dataset trainData, Dataset devData) throws java.io.IOException {
         ObjectNode r = JSON.createObjectNode();
         ObjectNode in = r.putObject("inputs");
         in.set("model", RunDirectory.input(model));
-        in.set("train", RunDirectory.input(train));
+        in.set("train", dataInput(train, trainData));
         if (devFile != null) {
-            in.set("dev", RunDirectory.input(devFile));
+            in.set("dev", dataInput(devFile, devData));
         }
         if (vocab.vocab != null) {
             in.set("vocab", RunDirectory.input(vocab.vocab));
@@ -237,10 +250,29 @@ final class TuneCommand implements Callable<Integer> {
         return r;
     }
 
+    private static ObjectNode dataInput(String location, Dataset data) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("path", new DataLocation(location).canonical());
+        n.put("checksum", data.checksum());
+        return n;
+    }
+
+    /** Throws when the data read on resume is not what the run was made from. */
+    private static void sameData(JsonNode recorded, Dataset data, String what) throws java.io.IOException {
+        if (recorded == null || data == null || recorded.path("checksum").asText().equals(data.checksum())) {
+            return;
+        }
+        throw new java.io.IOException("the run's " + what + " " + data.source() + " changed since the run started (checksum "
+                + recorded.path("checksum").asText() + " then, " + data.checksum() + " now): resuming would not continue the same run");
+    }
+
     /** A flag's value as the record holds it: paths absolute, numbers as Java prints them. */
     private static String canonical(String name, Object value) {
         if (value instanceof Path p) {
             return p.toAbsolutePath().normalize().toString();
+        }
+        if (("--train".equals(name) || "--dev".equals(name)) && value instanceof String s) {
+            return new DataLocation(s).canonical();
         }
         if ("--init".equals(name) && value.toString().startsWith("file:")) {
             return "file:" + Path.of(value.toString().substring(5)).toAbsolutePath().normalize();
@@ -299,10 +331,9 @@ final class TuneCommand implements Callable<Integer> {
         replayCl.parseArgs(args.toArray(String[]::new));
         replay.spec = replayCl.getCommandSpec();
         replay.spark = spark;   // where the steps run is not part of the run
+        replay.resumedFrom = rec;
         JsonNode in = rec.path("inputs");
         RunDirectory.checkInput(in.get("model"), "model", out);
-        RunDirectory.checkInput(in.get("train"), "training data", out);
-        RunDirectory.checkInput(in.get("dev"), "dev data", out);
         RunDirectory.checkInput(in.get("vocab"), "vocabulary", out);
         return replay;
     }

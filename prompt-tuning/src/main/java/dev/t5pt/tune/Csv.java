@@ -1,7 +1,6 @@
 package dev.t5pt.tune;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,7 +13,7 @@ final class Csv {
     }
 
     /** The examples of the records; targetField null: inputs only (no target column needed). */
-    static void read(List<Dataset.Line> lines, String inputField, String targetField, Path file, Dataset.Bad bad,
+    static void read(List<Dataset.Line> lines, String inputField, String targetField, String file, Dataset.Bad bad,
                      List<Dataset.Example> out) throws IOException {
         int in = -1;
         int tg = -1;

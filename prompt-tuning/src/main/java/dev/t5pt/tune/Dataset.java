@@ -3,6 +3,7 @@ package dev.t5pt.tune;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.t5pt.io.FileChecksum;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,8 +26,13 @@ import java.util.List;
  * byte-order mark is accepted. A malformed line (invalid UTF-8 included) is an error naming file and line, or,
  * with {@code skipBad}, skipped and counted.
  */
-public record Dataset(Path source, List<Example> examples, int skipped) {
+public record Dataset(String source, List<Example> examples, int skipped, String checksum) {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Examples from elsewhere (no file behind them: no checksum). */
+    public Dataset(String source, List<Example> examples, int skipped) {
+        this(source, examples, skipped, null);
+    }
 
     public record Example(String input, String target, int line) {
     }
@@ -35,7 +41,28 @@ public record Dataset(Path source, List<Example> examples, int skipped) {
     enum Format { JSONL, TSV, CSV }
 
     public static Dataset read(Path file, String inputField, String targetField, boolean skipBad) throws IOException {
-        return read(file, inputField, targetField, skipBad, true);
+        return parse(file.toString(), bytes(file), inputField, targetField, skipBad, true);
+    }
+
+    /**
+     * The dataset in bytes read from source (a file, or a URL another reader fetched, e.g. Spark from a Hadoop
+     * FileSystem); the format follows source's extension; {@link #checksum} fingerprints the bytes.
+     */
+    public static Dataset parse(String source, byte[] bytes, String inputField, String targetField, boolean skipBad)
+            throws IOException {
+        return parse(source, bytes, inputField, targetField, skipBad, true);
+    }
+
+    /** {@link #readInputs} of bytes read from source. */
+    public static List<String> parseInputs(String source, byte[] bytes, String inputField, boolean skipBad) throws IOException {
+        return parse(source, bytes, inputField, "target", skipBad, false).examples().stream().map(Example::input).toList();
+    }
+
+    private static byte[] bytes(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": is a directory, expected a data file (JSONL, .tsv or .csv)");
+        }
+        return Files.readAllBytes(file);
     }
 
     /**
@@ -43,17 +70,13 @@ public record Dataset(Path source, List<Example> examples, int skipped) {
      * and where present it is not part of the input.
      */
     public static List<String> readInputs(Path file, String inputField, boolean skipBad) throws IOException {
-        return read(file, inputField, "target", skipBad, false).examples().stream().map(Example::input).toList();
+        return parseInputs(file.toString(), bytes(file), inputField, skipBad);
     }
 
-    private static Dataset read(Path file, String inputField, String targetField, boolean skipBad, boolean withTargets)
-            throws IOException {
-        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    private static Dataset parse(String file, byte[] bytes, String inputField, String targetField, boolean skipBad,
+                                 boolean withTargets) throws IOException {
+        String name = file.toLowerCase(java.util.Locale.ROOT);
         Format format = name.endsWith(".tsv") ? Format.TSV : name.endsWith(".csv") ? Format.CSV : Format.JSONL;
-        if (Files.isDirectory(file)) {
-            throw new IOException(file + ": is a directory, expected a data file (JSONL, .tsv or .csv)");
-        }
-        byte[] bytes = Files.readAllBytes(file);
         List<Line> lines = lines(bytes);
         List<Example> out = new ArrayList<>();
         int[] skipped = {0};
@@ -91,7 +114,7 @@ public record Dataset(Path source, List<Example> examples, int skipped) {
         if (out.isEmpty()) {
             throw new IOException(file + ": no examples" + (skipped[0] > 0 ? " (" + skipped[0] + " bad lines skipped)" : ""));
         }
-        return new Dataset(file, List.copyOf(out), skipped[0]);
+        return new Dataset(file, List.copyOf(out), skipped[0], FileChecksum.of(bytes));
     }
 
     /** Receives a bad line: throws, or counts it when bad lines are skipped. */

@@ -28,6 +28,9 @@ public interface Engine {
     List<TextGenerator.Output> generate(String master, Path model, Path vocab, List<String> texts, INDArray prompt,
                                         TextGenerator.Options options) throws IOException;
 
+    /** The bytes at location (a URL of a file system the engine reads, e.g. hdfs://, s3a://, file://). */
+    byte[] read(String master, String location) throws IOException;
+
     /** A step's gradients computed by the engine. */
     interface Gradients extends Trainer.GradientSource, AutoCloseable {
         @Override

@@ -52,6 +52,19 @@ public final class SparkEngine implements Engine {
         }
     }
 
+    /** The bytes at a Hadoop FileSystem URL, with the Hadoop configuration of this run's Spark context. */
+    @Override
+    public byte[] read(String master, String location) throws java.io.IOException {
+        JavaSparkContext sc = SparkGradients.context(master, "t5pt");
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+        org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(sc.hadoopConfiguration());
+        try (java.io.InputStream in = fs.open(p)) {
+            return in.readAllBytes();
+        } catch (java.io.FileNotFoundException e) {
+            throw new java.nio.file.NoSuchFileException(location, null, "no such file");
+        }
+    }
+
     /** A path every executor can read: a URL as given (hdfs://, s3a://, file://), a local path made absolute. */
     static String location(Path p) {
         return p.toString().contains("://") ? p.toString() : p.toAbsolutePath().normalize().toString();

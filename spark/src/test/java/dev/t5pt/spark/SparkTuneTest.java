@@ -40,6 +40,25 @@ class SparkTuneTest {
     }
 
     @Test
+    void dataFromAHadoopFileSystemUrl(@TempDir Path tmp) throws Exception {
+        run(tune(tmp.resolve("local")));
+        String train = Path.of("../demo/sentiment-train.jsonl").toAbsolutePath().normalize().toUri().toString();
+        String dev = Path.of("../demo/sentiment-dev.jsonl").toAbsolutePath().normalize().toUri().toString();
+        assertTrue(train.startsWith("file:/"), train);
+        List<String> a = new ArrayList<>(List.of(tune(tmp.resolve("url"), "--spark", "local[2]")));
+        a.set(a.indexOf("--train") + 1, train);
+        a.set(a.indexOf("--dev") + 1, dev);
+        run(a.toArray(String[]::new));
+        for (String f : SAME) {
+            assertArrayEquals(Files.readAllBytes(tmp.resolve("local").resolve(f)), Files.readAllBytes(tmp.resolve("url").resolve(f)), f);
+        }
+        String record = Files.readString(tmp.resolve("url/run.json"));
+        assertTrue(record.contains(train), record);
+        // resuming reads the data again through Spark and checks it is the run's
+        run("tune", "--resume", "--out", tmp.resolve("url").toString(), "--steps", "22", "--spark", "local[2]");
+    }
+
+    @Test
     void sparkRunEqualsTheInProcessRunEvenWhenATaskFails(@TempDir Path tmp) throws Exception {
         run(tune(tmp.resolve("local")));
         run(tune(tmp.resolve("spark"), "--spark", "local[2]"));

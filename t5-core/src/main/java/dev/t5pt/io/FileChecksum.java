@@ -30,6 +30,13 @@ public final class FileChecksum {
         return String.format(Locale.ROOT, "crc32c:%08x:%d", crc.getValue(), bytes);
     }
 
+    /** The fingerprint of bytes read from elsewhere: the same as {@link #of(Path)} of a file holding them. */
+    public static String of(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return String.format(Locale.ROOT, "crc32c:%08x:%d", crc.getValue(), bytes.length);
+    }
+
     private static List<Path> files(Path path) throws IOException {
         if (!Files.isDirectory(path)) {
             return List.of(path);
