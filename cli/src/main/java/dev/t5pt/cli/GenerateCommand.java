@@ -36,6 +36,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--spark", paramLabel = "MASTER", description = "generate on Apache Spark (local[N] or a cluster URL; "
             + "the module t5pt-spark, which ./t5pt adds): the same outputs, in input order")
     String spark;
+    @Option(names = "--out", paramLabel = "FILE", description = "write the outputs to FILE (whole or not at all) instead of stdout")
+    Path outFile;
     @Option(names = "--input", paramLabel = "TEXT", description = "an input text (repeatable)")
     List<String> inputs = new ArrayList<>();
     @Option(names = "--in", paramLabel = "FILE", description = "inputs: JSON Lines with \"input\" (or --input-field), .tsv (input<TAB>target), .csv (a header names the fields) or plain lines")
@@ -91,7 +93,8 @@ final class GenerateCommand implements Callable<Integer> {
         List<TextGenerator.Output> outputs = spark == null
                 ? TextGenerator.generate(m, tok, new Activations(), texts, p, opt)
                 : Engine.find("spark").generate(spark, model, vocab.vocab, texts, p, opt);
-        PrintWriter out = cl.getOut();
+        java.io.StringWriter buffer = new java.io.StringWriter();
+        PrintWriter out = outFile == null ? cl.getOut() : new PrintWriter(buffer);
         ObjectMapper om = new ObjectMapper();
         for (int i = 0; i < outputs.size(); i++) {
             TextGenerator.Output g = outputs.get(i);
@@ -107,6 +110,11 @@ final class GenerateCommand implements Callable<Integer> {
             } else {
                 out.println(g.text());
             }
+        }
+        if (outFile != null) {
+            out.flush();
+            dev.t5pt.io.AtomicFiles.writeString(outFile, buffer.toString());
+            cl.getErr().println(outputs.size() + " outputs written to " + outFile);
         }
         return 0;
     }

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +37,7 @@ class SparkEvalTest {
     }
 
     @Test
-    void generateGivesTheSameOutputsInOrder() {
+    void generateGivesTheSameOutputsInOrder() throws Exception {
         for (String[] how : new String[][]{{"--batch-size", "4"}, {"--beam", "2"}}) {
             List<String> a = new ArrayList<>(List.of("generate", "--model", "../models/tiny-t5-demo", "--prompt",
                     "../models/tiny-t5-demo/prompts/sentiment", "--in", "../demo/sentiment-dev.jsonl", "--json", "--max-steps", "3"));
@@ -44,6 +46,10 @@ class SparkEvalTest {
             a.addAll(List.of("--spark", "local[2]"));
             assertEquals(local, run(a), String.join(" ", how));
             assertEquals(100, local.lines().count());
+            Path file = Files.createTempDirectory("t5pt-gen").resolve("predictions.jsonl");
+            a.addAll(List.of("--out", file.toString()));
+            run(a);
+            assertEquals(local, Files.readString(file));
         }
     }
 
