@@ -277,7 +277,7 @@ final class BatchedMatmul {
                 int to = cAt + 4 * i * cols;
                 int from = 4 * (i - direct) * pad;
                 if (add) {
-                    VectorKernels.addRange(cb, to, stage, from, cb, to, cols);
+                    RowKernels.addRange(cb, to, stage, from, cb, to, cols);
                 } else {
                     cb.put(to, stage, from, 4 * cols);
                 }

@@ -1,0 +1,72 @@
+package dev.t5pt.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorSpecies;
+import dev.t5pt.model.Dropout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+
+/**
+ * The Vector API kernels' shared pieces: the float and long species, byte order, the split of a loop over
+ * the kernel team ({@link #parallel}), the fixed-order dot product.
+ */
+final class VectorSupport {
+    private VectorSupport() {
+    }
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    static final ByteOrder LE = ByteOrder.nativeOrder();
+
+    static final int W = S.length();
+
+    /** Dropout's hash: 64-bit lanes, the only LongVector species used. */
+    static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+
+    static final long[] IOTA = java.util.stream.LongStream.range(0, L.length()).toArray();
+
+    static final int PARALLELISM = Runtime.getRuntime().availableProcessors();
+
+    /** Work (floats touched) below which a kernel runs on the calling thread: a hand-off costs ~10-20 µs. */
+    static final long PARALLEL_MIN_WORK = 1 << 16;
+
+    /** A contiguous range [from, to) of a kernel's rows or elements. */
+    @FunctionalInterface
+    interface Range {
+        void run(int from, int to);
+    }
+
+    /**
+     * Runs body over [0, n) as one contiguous range per core (inner boundaries multiples of align) when the
+     * work, n × cost floats, pays for the hand-off; else on the calling thread. Every row or element is
+     * computed by one thread in the same order either way, so results do not depend on the split.
+     */
+    static void parallel(int n, int align, long cost, Range body) {
+        int parts = (long) n * cost >= PARALLEL_MIN_WORK ? Math.min(PARALLELISM, n / align) : 1;
+        if (parts <= 1) {
+            body.run(0, n);
+            return;
+        }
+        int units = n / align;
+        KernelTeam.run(parts, p -> body.run(
+                (int) ((long) units * p / parts) * align,
+                p == parts - 1 ? n : (int) ((long) units * (p + 1) / parts) * align));
+    }
+
+    /** Σ a[i]·b[i] over n floats, in a fixed order (lanes, then the tail); lanes: W floats of scratch. */
+    static float dot(ByteBuffer a, int at, ByteBuffer b, int bt, int n, float[] lanes) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            acc = FloatVector.fromByteBuffer(S, a, at + j * 4, LE).fma(FloatVector.fromByteBuffer(S, b, bt + j * 4, LE), acc);
+        }
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sum(lanes);
+        for (; j < n; j++) {
+            s += a.getFloat(at + j * 4) * b.getFloat(bt + j * 4);
+        }
+        return s;
+    }
+}
