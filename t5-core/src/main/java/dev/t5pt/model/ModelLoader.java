@@ -8,7 +8,9 @@ import dev.t5pt.layers.Attention;
 import dev.t5pt.layers.DecoderBlock;
 import dev.t5pt.layers.EncoderBlock;
 import dev.t5pt.layers.FeedForward;
+import dev.t5pt.layers.LayerCrossAttention;
 import dev.t5pt.layers.LayerFF;
+import dev.t5pt.layers.LayerSelfAttention;
 import dev.t5pt.layers.Linear;
 import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.layers.RmsNorm;
@@ -37,14 +39,16 @@ final class ModelLoader {
         List<EncoderBlock> enc = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "encoder.block." + i + ".layer.";
-            enc.add(new EncoderBlock(norm(p + "0.layer_norm.weight"), attention(p + "0.SelfAttention."),
+            enc.add(new EncoderBlock(
+                    new LayerSelfAttention(norm(p + "0.layer_norm.weight"), attention(p + "0.SelfAttention.")),
                     new LayerFF(norm(p + "1.layer_norm.weight"), feedForward(p + "1.DenseReluDense."))));
         }
         List<DecoderBlock> dec = new ArrayList<>();
         for (int i = 0; i < c.numDecoderLayers(); i++) {
             String p = "decoder.block." + i + ".layer.";
-            dec.add(new DecoderBlock(norm(p + "0.layer_norm.weight"), attention(p + "0.SelfAttention."),
-                    norm(p + "1.layer_norm.weight"), attention(p + "1.EncDecAttention."),
+            dec.add(new DecoderBlock(
+                    new LayerSelfAttention(norm(p + "0.layer_norm.weight"), attention(p + "0.SelfAttention.")),
+                    new LayerCrossAttention(norm(p + "1.layer_norm.weight"), attention(p + "1.EncDecAttention.")),
                     new LayerFF(norm(p + "2.layer_norm.weight"), feedForward(p + "2.DenseReluDense."))));
         }
         Encoder encoder = new Encoder(enc, positionBias("encoder.", true), norm("encoder.final_layer_norm.weight"));
