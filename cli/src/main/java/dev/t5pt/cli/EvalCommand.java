@@ -11,7 +11,7 @@ import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.Evaluator;
 import dev.t5pt.tune.Metrics;
-import dev.t5pt.tune.PromptFiles;
+import dev.t5pt.io.PromptFiles;
 import dev.t5pt.tune.Tokenized;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;

@@ -8,7 +8,7 @@ import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.Engine;
-import dev.t5pt.tune.PromptFiles;
+import dev.t5pt.io.PromptFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

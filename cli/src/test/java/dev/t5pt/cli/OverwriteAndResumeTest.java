@@ -91,7 +91,7 @@ class OverwriteAndResumeTest {
     void aFailedNewRunLeavesNothingBehind() throws Exception {
         float[] wide = new float[3 * 64];
         Path wrongWidth = tmp.resolve("wide.npy");
-        dev.t5pt.tune.Npy.write(wrongWidth, org.nd4j.linalg.factory.Nd4j.create(wide, new long[]{3, 64}, 'c'));
+        dev.t5pt.io.Npy.write(wrongWidth, org.nd4j.linalg.factory.Nd4j.create(wide, new long[]{3, 64}, 'c'));
         for (String init : new String[]{"bogus", "uniform:abc", "file:/missing.npy", "file:" + wrongWidth}) {
             Path run = tmp.resolve("fresh");
             Cli r = tune(MODEL, TRAIN, run, "--init", init);

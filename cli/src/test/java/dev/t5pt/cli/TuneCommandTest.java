@@ -90,7 +90,7 @@ class TuneCommandTest {
         oneError(Cli.run("tune", "--model", MODEL, "--train", longLabel.toString(), "--out", tmp.resolve("r4").toString(),
                 "--max-target-length", "3", "--steps", "1"), "--max-target-length", "label");
 
-        oneError(Cli.run("eval", "--model", MODEL, "--prompt", "../prompt-tuning/src/test/resources/prompts/sst2.npy",
+        oneError(Cli.run("eval", "--model", MODEL, "--prompt", "../t5-core/src/test/resources/prompts/sst2.npy",
                 "--data", DEV), "sst2.npy", "768", "128");
         oneError(Cli.run("tune", "--model", MODEL, "--train", TRAIN, "--out", tmp.resolve("r5").toString(), "--lr", "-1"), "--lr");
         oneError(Cli.run("tune", "--model", MODEL, "--train", TRAIN, "--out", tmp.resolve("r6").toString(), "--init", "zeros"), "--init");
@@ -101,7 +101,7 @@ class TuneCommandTest {
         float[] nan = new float[5 * 128];
         java.util.Arrays.fill(nan, Float.NaN);
         Path p = tmp.resolve("nan.npy");
-        dev.t5pt.tune.Npy.write(p, org.nd4j.linalg.factory.Nd4j.create(nan, new long[]{5, 128}, 'c'));
+        dev.t5pt.io.Npy.write(p, org.nd4j.linalg.factory.Nd4j.create(nan, new long[]{5, 128}, 'c'));
         Cli r = Cli.run("tune", "--model", MODEL, "--train", TRAIN, "--out", tmp.resolve("nan").toString(), "--steps", "20",
                 "--batch-size", "2", "--prompt-length", "5", "--init", "file:" + p, "--max-input-length", "32");
         assertTrue(r.code() != 0);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.t5pt.io.AtomicDirectory;
 import dev.t5pt.io.AtomicFiles;
 import dev.t5pt.io.IoErrors;
+import dev.t5pt.io.Npy;
+import dev.t5pt.io.PromptFiles;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Dropout;

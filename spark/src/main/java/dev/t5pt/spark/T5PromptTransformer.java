@@ -8,7 +8,7 @@ import dev.t5pt.model.Batch;
 import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
-import dev.t5pt.tune.PromptFiles;
+import dev.t5pt.io.PromptFiles;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.ParamMap;

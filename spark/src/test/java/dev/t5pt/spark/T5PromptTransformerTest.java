@@ -4,7 +4,7 @@ import dev.t5pt.generate.TextGenerator;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
-import dev.t5pt.tune.PromptFiles;
+import dev.t5pt.io.PromptFiles;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;

@@ -1,6 +1,5 @@
-package dev.t5pt.tune;
+package dev.t5pt.io;
 
-import dev.t5pt.io.AtomicFiles;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -6,7 +6,7 @@ import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
-import dev.t5pt.tune.PromptFiles;
+import dev.t5pt.io.PromptFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Path;

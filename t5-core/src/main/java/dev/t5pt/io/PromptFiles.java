@@ -1,11 +1,8 @@
-package dev.t5pt.tune;
+package dev.t5pt.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.t5pt.io.AtomicFiles;
-import dev.t5pt.io.SafetensorsFile;
-import dev.t5pt.io.SafetensorsWriter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 

@@ -1,6 +1,5 @@
-package dev.t5pt.tune;
+package dev.t5pt.io;
 
-import dev.t5pt.io.SafetensorsWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
