@@ -64,8 +64,8 @@ final class DemoCommand implements Callable<Integer> {
         // lr 0.03: with 0.1 the best dev score swung between 0.82 and 0.96 as kernel changes moved float rounding
         // (the prompt flips the random network between predicting one label and the other); 0.03 reached
         // 0.95-0.98 across rounding variants and seeds
-        TrainConfig cfg = new TrainConfig(steps, 16, 20, "labels", "adafactor", 0.03, "constant", 0, -1, 0, 0.0, 42,
-                100, 100, 0, 32, 8, 64, 4, false, 5);
+        TrainConfig cfg = TrainConfig.defaults().steps(steps).batchSize(16).promptLength(20).lr(0.03).dropout(0.0)
+                .maxInputLength(32).maxTargetLength(8).maxDecodeSteps(4).build();
         Trainer.Result r = new Trainer(m, tok, cfg, run, new ProgressBar(spec.commandLine().getErr(),
                 System.console() != null, 100)).run(train, dev, java.nio.file.Files.exists(run) ? Trainer.Start.REPLACE : Trainer.Start.NEW);
         if (r.steps() == 0) {

@@ -77,6 +77,10 @@ public final class Main implements Runnable {
             t = t.getCause();
         }
         String m = t.getMessage();
+        if (t instanceof dev.t5pt.tune.SettingException bad) {
+            return "--" + bad.setting().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT) + ": "
+                    + bad.problem();   // the library's setting as the command line spells it
+        }
         if (t instanceof java.io.IOException io) {
             return dev.t5pt.io.IoErrors.describe(io);
         }

@@ -5,7 +5,6 @@ import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.RunDirectory;
-import dev.t5pt.tune.Schedule;
 import dev.t5pt.tune.TrainConfig;
 import dev.t5pt.tune.Trainer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -159,7 +158,6 @@ final class TuneCommand implements Callable<Integer> {
         TrainConfig cfg = new TrainConfig(steps, batchSize, promptLength, absoluteInit(), optimizer, lr, schedule, warmup,
                 weightDecay, gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch,
                 maxDecode, activationCheckpointing, 5, microBatchSize);
-        Schedule.parse(schedule, lr, warmup, steps);
         T5Tokenizer tok = vocab.tokenizer();
         Dataset trainData = dataOptions.read(train, spark);
         Dataset devData = devFile == null ? null : dataOptions.read(devFile, spark);

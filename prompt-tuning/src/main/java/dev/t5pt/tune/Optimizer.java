@@ -38,7 +38,7 @@ public sealed interface Optimizer permits Adafactor, AdamW {
         };
     }
 
-    private static IllegalArgumentException unknown(String name) {
-        return new IllegalArgumentException("optimizer: expected adafactor or adamw, found \"" + name + "\"");
+    private static SettingException unknown(String name) {
+        return new SettingException("optimizer", "expected adafactor or adamw, found \"" + name + "\"");
     }
 }

@@ -65,7 +65,7 @@ public sealed interface PromptInit {
         @Override
         public INDArray create(T5Model model, T5Tokenizer tok, int length, Random rnd) {
             if (labels.isEmpty()) {
-                throw new IllegalArgumentException("--init labels: the training data has no labels to initialise from");
+                throw new SettingException("init", "labels: the training data has no labels to initialise from");
             }
             INDArray p = new SampledVocab(topK).create(model, tok, length, rnd);
             for (int i = 0; i < Math.min(length, labels.size()); i++) {
@@ -85,7 +85,7 @@ public sealed interface PromptInit {
         public INDArray create(T5Model model, T5Tokenizer tok, int length, Random rnd) {
             int[] ids = tok.encode(text, false, true).ids();
             if (ids.length == 0) {
-                throw new IllegalArgumentException("--init text: \"" + text + "\" has no tokens");
+                throw new SettingException("init", "text: \"" + text + "\" has no tokens");
             }
             int[] rep = new int[length];
             for (int i = 0; i < length; i++) {
@@ -122,7 +122,7 @@ public sealed interface PromptInit {
     }
 
     /**
-     * Parses the CLI form: {@code uniform[:RANGE]}, {@code vocab[:TOPK]}, {@code labels[:TOPK]} (labels from
+     * Parses the spec: {@code uniform[:RANGE]}, {@code vocab[:TOPK]}, {@code labels[:TOPK]} (labels from
      * the training targets), {@code text:TEXT}, {@code file:PATH}.
      */
     static PromptInit parse(String spec, List<String> labels) {
@@ -136,11 +136,11 @@ public sealed interface PromptInit {
                 case "labels" -> new ClassLabels(labels, arg == null ? 5000 : Integer.parseInt(arg));
                 case "text" -> new Text(arg == null ? "" : arg);
                 case "file" -> new FromFile(Path.of(arg == null ? "" : arg));
-                default -> throw new IllegalArgumentException("--init: expected uniform[:RANGE], vocab[:TOPK], "
+                default -> throw new SettingException("init", "expected uniform[:RANGE], vocab[:TOPK], "
                         + "labels[:TOPK], text:TEXT or file:PATH, found \"" + spec + "\"");
             };
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--init " + spec + ": not a number after ':'");
+            throw new SettingException("init", spec + ": not a number after ':'");
         }
     }
 }

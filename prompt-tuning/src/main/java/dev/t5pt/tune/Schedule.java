@@ -34,13 +34,13 @@ public sealed interface Schedule {
         }
     }
 
-    /** CLI form: constant, linear (warm-up then linear decay) or rsqrt. */
+    /** By name: constant, linear (warm-up then linear decay) or rsqrt. */
     static Schedule parse(String name, double lr, long warmup, long total) {
         return switch (name) {
             case "constant" -> new Constant(lr);
             case "linear" -> new WarmupLinearDecay(lr, Math.max(1, warmup), total);
             case "rsqrt" -> new WarmupRsqrt(lr, Math.max(1, warmup));
-            default -> throw new IllegalArgumentException("--schedule: expected constant, linear or rsqrt, found \"" + name + "\"");
+            default -> throw new SettingException("schedule", "expected constant, linear or rsqrt, found \"" + name + "\"");
         };
     }
 }

@@ -329,7 +329,7 @@ public final class Trainer {
         for (String l : labels) {
             int n = tok.encode(l).length;
             if (n > cfg.maxTargetLength()) {
-                throw new IllegalArgumentException("label \"" + l + "\" is " + n + " tokens with EOS, over --max-target-length "
+                throw new SettingException("maxTargetLength", "label \"" + l + "\" is " + n + " tokens with EOS, over the limit of "
                         + cfg.maxTargetLength() + "; raise the limit");
             }
         }
