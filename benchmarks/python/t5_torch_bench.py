@@ -27,8 +27,8 @@ B, L, P, T = 8, 128, 100, 8
 BUCKETS, MAX_DIST = 32, 128
 
 
-def bucket(rel, bidirectional):
-    n = BUCKETS
+def bucket(rel, bidirectional, buckets=BUCKETS, max_dist=MAX_DIST):
+    n = buckets
     ret = torch.zeros_like(rel)
     if bidirectional:
         n //= 2
@@ -37,12 +37,14 @@ def bucket(rel, bidirectional):
     else:
         rel = -torch.clamp(rel, max=0)
     exact = n // 2
-    large = exact + (torch.log(rel.float() / exact) / math.log(MAX_DIST / exact) * (n - exact)).long()
+    large = exact + (torch.log(rel.float() / exact) / math.log(max_dist / exact) * (n - exact)).long()
     large = torch.clamp(large, max=n - 1)
     return ret + torch.where(rel < exact, rel, large)
 
 
 class T5:
+    """c: vocab, d, dkv, dff, layers, heads, gated, tied; optional buckets, max_dist, eps (T5's defaults)."""
+
     def __init__(self, c, seed=42):
         g = torch.Generator().manual_seed(seed)
         r = lambda *s: torch.randn(*s, generator=g) / math.sqrt(s[-1])
@@ -65,9 +67,39 @@ class T5:
         self.enc_ln = torch.ones(d)
         self.dec_ln = torch.ones(d)
 
-    @staticmethod
-    def norm(x, w):
-        return w * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
+    @classmethod
+    def from_state(cls, c, state, dtype=torch.float32):
+        """A model with a checkpoint's weights: state maps HF T5 names to tensors; c as for __init__, plus
+        dec_layers when the decoder's depth differs. (The fixtures' regeneration runs it in float64.)"""
+        m = cls.__new__(cls)
+        m.c = c
+        t = lambda k: state[k].to(dtype)
+
+        def attn(p):
+            return dict(q=t(p + "q.weight"), k=t(p + "k.weight"), v=t(p + "v.weight"), o=t(p + "o.weight"))
+
+        def ff(p):
+            if c["gated"]:
+                return dict(wi0=t(p + "wi_0.weight"), wi1=t(p + "wi_1.weight"), wo=t(p + "wo.weight"))
+            return dict(wi=t(p + "wi.weight"), wo=t(p + "wo.weight"))
+
+        m.shared = t("shared.weight")
+        m.head = m.shared if c["tied"] else t("lm_head.weight")
+        m.enc = [dict(ln0=t(f"encoder.block.{i}.layer.0.layer_norm.weight"), sa=attn(f"encoder.block.{i}.layer.0.SelfAttention."),
+                      ln1=t(f"encoder.block.{i}.layer.1.layer_norm.weight"), ff=ff(f"encoder.block.{i}.layer.1.DenseReluDense."))
+                 for i in range(c["layers"])]
+        m.dec = [dict(ln0=t(f"decoder.block.{i}.layer.0.layer_norm.weight"), sa=attn(f"decoder.block.{i}.layer.0.SelfAttention."),
+                      ln1=t(f"decoder.block.{i}.layer.1.layer_norm.weight"), ca=attn(f"decoder.block.{i}.layer.1.EncDecAttention."),
+                      ln2=t(f"decoder.block.{i}.layer.2.layer_norm.weight"), ff=ff(f"decoder.block.{i}.layer.2.DenseReluDense."))
+                 for i in range(c.get("dec_layers", c["layers"]))]
+        m.enc_bias = t("encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight")
+        m.dec_bias = t("decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight")
+        m.enc_ln = t("encoder.final_layer_norm.weight")
+        m.dec_ln = t("decoder.final_layer_norm.weight")
+        return m
+
+    def norm(self, x, w):
+        return w * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.c.get("eps", 1e-6))
 
     def heads(self, w, x):
         return (x @ w.T).view(x.shape[0], -1, self.c["heads"], self.c["dkv"]).transpose(1, 2)
@@ -93,7 +125,10 @@ class T5:
 
     def position_bias(self, table, lq, lk, bidirectional, offset=0):
         rel = torch.arange(lk)[None, :] - (torch.arange(lq)[:, None] + offset)
-        return table[bucket(rel, bidirectional)].permute(2, 0, 1)[None]
+        return table[self.buckets(rel, bidirectional)].permute(2, 0, 1)[None]
+
+    def buckets(self, rel, bidirectional):
+        return bucket(rel, bidirectional, self.c.get("buckets", BUCKETS), self.c.get("max_dist", MAX_DIST))
 
     def encode(self, x, mask):
         le = x.shape[1]

@@ -23,7 +23,7 @@ record DataLocation(String location) {
     /** The bytes, read locally or through the engine (spark: its master, or null when not given). */
     byte[] bytes(String spark) throws IOException {
         if (!isUrl(location)) {
-            return Files.readAllBytes(Path.of(location));
+            return Files.readAllBytes(dev.t5pt.io.IoErrors.requireFile(Path.of(location), "a data file"));
         }
         if (spark == null) {
             if (location.startsWith("file://")) {

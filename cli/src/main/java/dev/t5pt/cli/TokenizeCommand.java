@@ -66,7 +66,7 @@ final class TokenizeCommand implements Callable<Integer> {
             return 0;
         }
         String source = in == null ? "stdin" : in.toString();
-        try (InputStream raw = new BufferedInputStream(in == null ? System.in : Files.newInputStream(in), 1 << 16)) {
+        try (InputStream raw = new BufferedInputStream(in == null ? System.in : Files.newInputStream(dev.t5pt.io.IoErrors.requireFile(in, "a JSON Lines file")), 1 << 16)) {
             String line;
             int n = 0;
             while ((line = readLine(raw)) != null) {

@@ -71,6 +71,20 @@ public final class IoErrors {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
+    /**
+     * Fails with the path and what was expected unless path is a readable file: the JDK says only "Is a
+     * directory" when a directory is read as a file.
+     */
+    public static Path requireFile(Path path, String expected) throws IOException {
+        if (java.nio.file.Files.isDirectory(path)) {
+            throw new PathIOException(path, "is a directory, expected " + expected, null);
+        }
+        if (!java.nio.file.Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "no such file (expected " + expected + ")");
+        }
+        return path;
+    }
+
     /** One line for any I/O error: a file system error with its file, others as their message. */
     public static String describe(IOException e) {
         if (e instanceof PathIOException) {

@@ -52,7 +52,7 @@ public final class SafetensorsFile implements Closeable {
     }
 
     public static SafetensorsFile open(Path path) throws IOException {
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        FileChannel ch = FileChannel.open(IoErrors.requireFile(path, "a .safetensors file"), StandardOpenOption.READ);
         try {
             return parse(path, ch);
         } catch (IOException | RuntimeException e) {

@@ -38,7 +38,8 @@ public final class T5Tokenizer {
     }
 
     public static T5Tokenizer load(Path spieceModel) throws IOException {
-        return new T5Tokenizer(SentencePieceTokenizer.load(spieceModel));
+        return new T5Tokenizer(SentencePieceTokenizer.load(
+                dev.t5pt.io.IoErrors.requireFile(spieceModel, "a SentencePiece model file (spiece.model)")));
     }
 
     public SentencePieceTokenizer sentencePiece() {

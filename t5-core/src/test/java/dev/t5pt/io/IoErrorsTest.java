@@ -61,4 +61,12 @@ class IoErrorsTest {
         assertTrue(e.getMessage().startsWith(cfg + ":3:1: not valid JSON"), e.getMessage());
         assertTrue(!e.getMessage().contains("Source") && !e.getMessage().contains("REDACTED"), e.getMessage());
     }
+
+    @Test
+    void aDirectoryReadAsAFileIsNamed(@TempDir Path tmp) {
+        IOException e = assertThrows(IOException.class, () -> SafetensorsFile.open(tmp));
+        assertEquals(tmp + ": is a directory, expected a .safetensors file", e.getMessage());
+        IOException t = assertThrows(IOException.class, () -> dev.t5pt.tokenizer.T5Tokenizer.load(tmp));
+        assertTrue(t.getMessage().startsWith(tmp + ": is a directory"), t.getMessage());
+    }
 }
