@@ -81,6 +81,13 @@ public final class Main implements Runnable {
             return "--" + bad.setting().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT) + ": "
                     + bad.problem();   // the library's setting as the command line spells it
         }
+        if (t instanceof dev.t5pt.tune.DataException bad) {
+            return bad.getMessage() + switch (bad.remedy()) {     // the remedy in this command line's words
+                case SKIP_BAD_LINES -> " (use --skip-bad to skip such lines)";
+                case FIELD_NAMES -> " (--input-field and --target-field name the fields; --skip-bad skips such lines)";
+                case COLUMN_NAMES -> " (--input-field and --target-field name the columns)";
+            };
+        }
         if (t instanceof java.io.IOException io) {
             return dev.t5pt.io.IoErrors.describe(io);
         }

@@ -22,7 +22,7 @@ final class Csv {
         while (i < lines.size()) {
             Dataset.Line first = lines.get(i);
             if (first.text() == null) {
-                bad.report(first.number(), first.error());
+                bad.report(first.number(), first.error(), DataException.Remedy.SKIP_BAD_LINES);
                 i++;
                 continue;
             }
@@ -45,7 +45,7 @@ final class Csv {
                 if (columns < 0) {
                     throw new IOException(file + ":" + first.number() + ": header: " + e.getMessage());
                 }
-                bad.report(first.number(), e.getMessage());
+                bad.report(first.number(), e.getMessage(), DataException.Remedy.SKIP_BAD_LINES);
                 continue;
             }
             if (columns < 0) {
@@ -53,13 +53,14 @@ final class Csv {
                 in = fields.indexOf(inputField);
                 tg = targetField == null ? -1 : fields.indexOf(targetField);
                 if (in < 0 || (targetField != null && tg < 0)) {
-                    throw new IOException(file + ":" + first.number() + ": the CSV header " + fields + " has no column \""
-                            + (in < 0 ? inputField : targetField) + "\" (--input-field and --target-field name the columns)");
+                    throw new DataException(file + ":" + first.number() + ": the CSV header " + fields + " has no column \""
+                            + (in < 0 ? inputField : targetField) + "\"", DataException.Remedy.COLUMN_NAMES);
                 }
                 continue;
             }
             if (fields.size() != columns) {
-                bad.report(first.number(), "expected " + columns + " fields as the header has, found " + fields.size());
+                bad.report(first.number(), "expected " + columns + " fields as the header has, found " + fields.size(),
+                        DataException.Remedy.SKIP_BAD_LINES);
                 continue;
             }
             out.add(new Dataset.Example(fields.get(in), tg < 0 ? "" : fields.get(tg), first.number()));

@@ -80,9 +80,9 @@ public record Dataset(String source, List<Example> examples, int skipped, String
         List<Line> lines = lines(bytes);
         List<Example> out = new ArrayList<>();
         int[] skipped = {0};
-        Bad bad = (n, why) -> {
+        Bad bad = (n, why, remedy) -> {
             if (!skipBad) {
-                throw new IOException(file + ":" + n + ": " + why + " (use --skip-bad to skip such lines)");
+                throw new DataException(file + ":" + n + ": " + why, remedy);
             }
             skipped[0]++;
         };
@@ -92,7 +92,7 @@ public record Dataset(String source, List<Example> examples, int skipped, String
             boolean first = true;
             for (Line l : lines) {
                 if (l.text == null) {
-                    bad.report(l.number, l.error);
+                    bad.report(l.number, l.error, DataException.Remedy.SKIP_BAD_LINES);
                     continue;
                 }
                 if (l.text.isBlank()) {
@@ -107,7 +107,8 @@ public record Dataset(String source, List<Example> examples, int skipped, String
                     out.add(format == Format.TSV ? tsvLine(l.text, l.number, withTargets)
                             : jsonLine(l.text, l.number, inputField, withTargets ? targetField : null));
                 } catch (IllegalArgumentException e) {
-                    bad.report(l.number, e.getMessage());
+                    bad.report(l.number, e.getMessage(), e instanceof MissingField
+                            ? DataException.Remedy.FIELD_NAMES : DataException.Remedy.SKIP_BAD_LINES);
                 }
             }
         }
@@ -119,7 +120,7 @@ public record Dataset(String source, List<Example> examples, int skipped, String
 
     /** Receives a bad line: throws, or counts it when bad lines are skipped. */
     interface Bad {
-        void report(int line, String why) throws IOException;
+        void report(int line, String why, DataException.Remedy remedy) throws IOException;
     }
 
     /** One line of the file: its text, or (text null) why it could not be decoded. */
@@ -192,8 +193,8 @@ public record Dataset(String source, List<Example> examples, int skipped, String
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 names.add(it.next());
             }
-            throw new IllegalArgumentException("no field \"" + field + "\" (the line has " + (names.isEmpty() ? "none"
-                    : "\"" + String.join("\", \"", names) + "\"") + "; --input-field and --target-field choose others)");
+            throw new MissingField("no field \"" + field + "\" (the line has " + (names.isEmpty() ? "none"
+                    : "\"" + String.join("\", \"", names) + "\"") + ")");
         }
         if (v.isTextual()) {
             return v.textValue();
@@ -203,6 +204,15 @@ public record Dataset(String source, List<Example> examples, int skipped, String
         }
         throw new IllegalArgumentException("field \"" + field + "\" is " + (v.isNull() ? "null" : "a JSON " + v.getNodeType()
                 .toString().toLowerCase(java.util.Locale.ROOT)) + ", expected text (or a number or boolean)");
+    }
+
+    /** A line without the field asked for: skippable, but most likely the field names are other ones. */
+    private static final class MissingField extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        MissingField(String message) {
+            super(message);
+        }
     }
 
     /** The distinct targets, in first-seen order: the label set of a classification task. */

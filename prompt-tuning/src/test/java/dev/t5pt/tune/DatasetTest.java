@@ -54,7 +54,8 @@ class DatasetTest {
         System.arraycopy(good, 0, all, good.length + bad.length, good.length);
         Path p = file("bad.jsonl", all);
         IOException e = assertThrows(IOException.class, () -> Dataset.read(p, "input", "target", false));
-        assertTrue(e.getMessage().contains("bad.jsonl:2: not valid UTF-8") && e.getMessage().contains("--skip-bad"), e.getMessage());
+        assertTrue(e.getMessage().contains("bad.jsonl:2: not valid UTF-8"), e.getMessage());
+        assertEquals(DataException.Remedy.SKIP_BAD_LINES, ((DataException) e).remedy());
         Dataset d = Dataset.read(p, "input", "target", true);
         assertEquals(List.of("a|x@1", "a|x@3"), pairs(d));
         assertEquals(1, d.skipped());
@@ -89,6 +90,8 @@ class DatasetTest {
         Path q = file("w.jsonl", "{\"text\": \"a\", \"label\": \"b\"}\n");
         IOException e = assertThrows(IOException.class, () -> Dataset.read(q, "input", "target", false));
         assertTrue(e.getMessage().contains("w.jsonl:1: no field \"input\"") && e.getMessage().contains("\"text\", \"label\""), e.getMessage());
+        assertEquals(DataException.Remedy.FIELD_NAMES, ((DataException) e).remedy());
+        assertTrue(!e.getMessage().contains("--"), "the library names no command-line flag: " + e.getMessage());
         Path o = file("o.jsonl", "{\"input\": \"a\", \"target\": {\"x\": 1}}\n");
         IOException f = assertThrows(IOException.class, () -> Dataset.read(o, "input", "target", false));
         assertTrue(f.getMessage().contains("field \"target\" is a JSON object"), f.getMessage());
