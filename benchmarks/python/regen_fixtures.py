@@ -14,7 +14,7 @@ Needs Debian's python3-torch (1.13) and numpy; nothing else (safetensors files a
 Exit code 0 when every tensor matches.
 """
 import json
-import math
+import os
 import struct
 import sys
 
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(__file__))
 from t5_torch_bench import T5  # noqa: E402
 
 DTYPES = {"F32": (np.float32, torch.float32), "F64": (np.float64, torch.float64), "I64": (np.int64, torch.int64),

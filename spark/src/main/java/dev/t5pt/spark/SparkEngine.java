@@ -2,6 +2,7 @@ package dev.t5pt.spark;
 
 import dev.t5pt.generate.TextGenerator;
 import dev.t5pt.tune.Engine;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import dev.t5pt.tune.TrainConfig;
@@ -19,12 +20,12 @@ public final class SparkEngine implements Engine {
 
     @Override
     public Gradients gradients(String master, Path model, TrainConfig cfg) {
-        return new SparkGradients(SparkGradients.context(master, "t5pt tune"), true, location(model), cfg);
+        return new SparkGradients(context(master, "t5pt tune"), location(model), cfg);
     }
 
     @Override
     public RemoteEvaluator evaluator(String master, Path model, Path vocab, int batchSize, int maxDecodeSteps) {
-        return new SparkEvaluator(SparkGradients.context(master, "t5pt eval"), location(model),
+        return new SparkEvaluator(context(master, "t5pt eval"), location(model),
                 vocab == null ? null : location(vocab), batchSize, maxDecodeSteps);
     }
 
@@ -35,7 +36,7 @@ public final class SparkEngine implements Engine {
     @Override
     public List<TextGenerator.Output> generate(String master, Path model, Path vocab, List<String> texts, INDArray prompt,
                                                TextGenerator.Options options) {
-        JavaSparkContext sc = SparkGradients.context(master, "t5pt generate");
+        JavaSparkContext sc = context(master, "t5pt generate");
         try {
             int slice = options.batchRows() * SparkEvaluator.BATCHES_PER_TASK;
             List<List<String>> slices = new ArrayList<>();
@@ -55,7 +56,7 @@ public final class SparkEngine implements Engine {
     /** The bytes at a Hadoop FileSystem URL, with the Hadoop configuration of this run's Spark context. */
     @Override
     public byte[] read(String master, String location) throws java.io.IOException {
-        JavaSparkContext sc = SparkGradients.context(master, "t5pt");
+        JavaSparkContext sc = context(master, "t5pt");
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
         org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(sc.hadoopConfiguration());
         try (java.io.InputStream in = fs.open(p)) {
@@ -63,6 +64,15 @@ public final class SparkEngine implements Engine {
         } catch (java.io.FileNotFoundException e) {
             throw new java.nio.file.NoSuchFileException(location, null, "no such file");
         }
+    }
+
+    /** A context for master, or for the master spark-submit set (spark.master). */
+    static JavaSparkContext context(String master, String app) {
+        SparkConf conf = new SparkConf().setAppName(app).set("spark.ui.enabled", "false");
+        if (!conf.contains("spark.master")) {
+            conf.setMaster(master);
+        }
+        return JavaSparkContext.fromSparkContext(org.apache.spark.SparkContext.getOrCreate(conf));
     }
 
     /** A path every executor can read: a URL as given (hdfs://, s3a://, file://), a local path made absolute. */

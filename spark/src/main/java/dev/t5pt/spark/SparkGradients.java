@@ -5,7 +5,6 @@ import dev.t5pt.model.Dropout;
 import dev.t5pt.tune.MicroBatches;
 import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.TrainConfig;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,27 +24,16 @@ final class SparkGradients implements Engine.Gradients {
     /** Fault injection for tests: "STEP:PART" makes that part's first attempt fail. */
     static final String FAIL_ONCE = "t5pt.spark.failOnce";
 
-    private final JavaSparkContext sc;
-    private final boolean ownsContext;
+    private final JavaSparkContext sc;   // this run's: stopped when the run closes
     private final String model;
     private final TrainConfig cfg;
     private final String failOnce;
 
-    SparkGradients(JavaSparkContext sc, boolean ownsContext, String model, TrainConfig cfg) {
+    SparkGradients(JavaSparkContext sc, String model, TrainConfig cfg) {
         this.sc = sc;
-        this.ownsContext = ownsContext;
         this.model = model;
         this.cfg = cfg;
         this.failOnce = System.getProperty(FAIL_ONCE, "");
-    }
-
-    /** A context for master, or for the master spark-submit set (spark.master). */
-    static JavaSparkContext context(String master, String app) {
-        SparkConf conf = new SparkConf().setAppName(app).set("spark.ui.enabled", "false");
-        if (!conf.contains("spark.master")) {
-            conf.setMaster(master);
-        }
-        return JavaSparkContext.fromSparkContext(org.apache.spark.SparkContext.getOrCreate(conf));
     }
 
     @Override
@@ -70,8 +58,6 @@ final class SparkGradients implements Engine.Gradients {
 
     @Override
     public void close() {
-        if (ownsContext) {
-            sc.stop();
-        }
+        sc.stop();
     }
 }
