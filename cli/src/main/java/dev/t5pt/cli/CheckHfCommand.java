@@ -15,6 +15,9 @@ import java.util.concurrent.Callable;
                 "input \"Hello there\", labels \"Hi I am\" (with EOS); score = -(label tokens x loss), expected -19.0845 +- 1e-4.",
                 "Exit code 0 when it matches, 1 when it does not."})
 final class CheckHfCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    WeightsOption weights;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -23,7 +26,7 @@ final class CheckHfCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        HelloThereCheck.Result r = HelloThereCheck.run(T5Model.load(model));
+        HelloThereCheck.Result r = HelloThereCheck.run(weights.load(model));
         var out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "loss %.6f  score %.4f  expected %.4f +- %.0e  %s%n", r.loss(), r.score(),
                 HelloThereCheck.EXPECTED_SCORE, HelloThereCheck.TOLERANCE, r.passed() ? "PASS" : "FAIL");

@@ -16,6 +16,9 @@ import java.util.concurrent.Callable;
                 "Output: <case>/encoder_hidden, decoder_hidden, logits, loss, noprompt_*, greedy_ids_*, greedy_logits_*, "
                         + "position biases, buckets and layer-0 outputs, with the fixtures' names, dtypes and shapes."})
 final class DumpCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    WeightsOption weights;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -37,7 +40,7 @@ final class DumpCommand implements Callable<Integer> {
         if (greedySteps < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--greedy-steps: expected ≥ 1, found " + greedySteps);
         }
-        T5Model m = T5Model.load(model);
+        T5Model m = weights.load(model);
         var err = spec.commandLine().getErr();
         int n = ReferenceDump.dumpFile(m, inputs, out, greedySteps, c -> {
             err.println("dump: case " + c);

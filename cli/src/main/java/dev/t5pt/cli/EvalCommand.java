@@ -31,6 +31,9 @@ import java.util.concurrent.Callable;
                 "Several --prompt options form an ensemble (the paper's Table 3): all run in one batch (each example",
                 "repeated per prompt), each is scored, and the majority vote is scored last."})
 final class EvalCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    WeightsOption weights;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -65,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         T5Tokenizer tok = vocab.tokenizer();
         Dataset ds = dataOptions.read(data, spark);
-        T5Model m = T5Model.load(model);
+        T5Model m = weights.load(model);
         List<INDArray> ps = new ArrayList<>();
         for (Path p : prompts) {
             ps.add(PromptFiles.read(p, m.config().dModel()));

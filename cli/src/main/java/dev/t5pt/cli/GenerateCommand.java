@@ -25,6 +25,9 @@ import java.util.concurrent.Callable;
         description = {"Generate text from a frozen T5, with or without a soft prompt: greedy (KV-cached) or beam search.",
                 "Inputs from --input (repeatable) or --in FILE: JSON Lines (\"input\"), .tsv or .csv read as tune and eval read them (the target column is not part of the input), or plain text lines."})
 final class GenerateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    WeightsOption weights;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -86,7 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(cl, "no inputs: give --input TEXT or --in FILE");
         }
         T5Tokenizer tok = vocab.tokenizer();
-        T5Model m = T5Model.load(model);
+        T5Model m = weights.load(model);
         INDArray p = prompt == null ? null : PromptFiles.read(prompt, m.config().dModel());
         TextGenerator.Options opt = new TextGenerator.Options(batchSize, maxSteps, beam, lengthPenalty);
         List<TextGenerator.Output> outputs = spark == null

@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
                 "Nothing of yours is deleted: the command is checked whole (model, data, initializer) before the disk is",
                 "touched, and --overwrite replaces only a t5pt run directory."})
 final class TuneCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    WeightsOption weights;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The record of the run being resumed (null for a new run). */
     private JsonNode resumedFrom;
@@ -167,7 +170,7 @@ final class TuneCommand implements Callable<Integer> {
             sameData(in.get("train"), trainData, "training data");
             sameData(in.get("dev"), devData, "dev data");
         }
-        T5Model m = T5Model.load(model);
+        T5Model m = weights.load(model);
         var err = cl.getErr();
         ProgressBar bar = new ProgressBar(err, System.console() != null, Math.max(1, Math.min(50, evalEvery == 0 ? 50 : evalEvery)));
         Trainer trainer = new Trainer(m, tok, cfg, out, bar);

@@ -114,11 +114,7 @@ public sealed interface PromptInit {
                 throw new IllegalArgumentException("id " + id + " is outside the model's vocabulary of " + model.config().vocabSize());
             }
         }
-        INDArray out = Nd4j.create(DataType.FLOAT, ids.length, model.config().dModel());
-        for (int i = 0; i < ids.length; i++) {
-            out.putRow(i, model.shared().getRow(ids[i]));
-        }
-        return out;
+        return model.embeddings(ids);
     }
 
     /**

@@ -32,18 +32,18 @@ class PromptInitTest {
             assertTrue(id >= 3 && id < 5003, "id " + id);
         }
         INDArray p = v.create(M, TOK, 50, new Random(2));
-        assertEquals(M.shared().getRow(ids[0]), p.getRow(0));
+        assertEquals(M.embeddings(ids[0]).getRow(0), p.getRow(0));
     }
 
     @Test
     void classLabelsFillTheFirstSlots() throws Exception {
         INDArray p = new PromptInit.ClassLabels(List.of("positive", "not sure"), 5000).create(M, TOK, 6, new Random(3));
         int[] pos = TOK.encode("positive", false, true).ids();
-        assertEquals(M.shared().getRow(pos[0]).dup(), p.getRow(0).dup(), "one-piece label: its embedding");
+        assertEquals(M.embeddings(pos[0]).getRow(0).dup(), p.getRow(0).dup(), "one-piece label: its embedding");
         int[] ns = TOK.encode("not sure", false, true).ids();
-        INDArray mean = M.shared().getRow(ns[0]).dup();
+        INDArray mean = M.embeddings(ns[0]).getRow(0).dup();
         for (int i = 1; i < ns.length; i++) {
-            mean.addi(M.shared().getRow(ns[i]));
+            mean.addi(M.embeddings(ns[i]).getRow(0));
         }
         assertTrue(mean.divi(ns.length).sub(p.getRow(1)).amaxNumber().doubleValue() < 1e-6, "averaged over its pieces");
     }
@@ -53,7 +53,7 @@ class PromptInitTest {
         int[] ids = TOK.encode("Hello there", false, true).ids();
         INDArray p = new PromptInit.Text("Hello there").create(M, TOK, 5, new Random(4));
         for (int i = 0; i < 5; i++) {
-            assertEquals(M.shared().getRow(ids[i % ids.length]), p.getRow(i));
+            assertEquals(M.embeddings(ids[i % ids.length]).getRow(0), p.getRow(i));
         }
     }
 

@@ -3,6 +3,11 @@ package dev.t5pt.io;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.WeightFormat;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Seeded random weights for any config, for benchmarks and shape tests: layer-norm scales near 1,
@@ -26,7 +31,41 @@ public final class RandomWeights implements WeightSource {
     @Override
     public INDArray get(String name, long... shape) {
         Nd4j.getRandom().setSeed(seed * 31 + name.hashCode());
-        INDArray a = Nd4j.randn(dataType, shape);
+        return scaled(name, Nd4j.randn(dataType, shape), shape);
+    }
+
+    /** Rows of a matrix drawn at a time for a compact format: 16 MB of float32. */
+    private static final long SLICE_FLOATS = 1L << 22;
+
+    /**
+     * A float32 matrix as {@link #get} draws it; a compact one drawn a slice of rows at a time (each slice seeded
+     * by name and index) and converted, so that no float32 copy of a large matrix, let alone of the model, exists.
+     */
+    @Override
+    public Frozen matrix(String name, WeightFormat format, long rows, long cols) {
+        WeightFormat held = format.heldAs(DType.F32);
+        if (held == WeightFormat.F32) {
+            return new Frozen.F32(get(name, rows, cols));
+        }
+        int step = (int) Math.max(1, Math.min(rows, SLICE_FLOATS / cols));
+        List<Frozen> slices = new ArrayList<>();
+        for (long from = 0; from < rows; from += step) {
+            long n = Math.min(step, rows - from);
+            Nd4j.getRandom().setSeed((seed * 31 + name.hashCode()) * 1_000_003L + from);
+            INDArray slice = scaled(name, Nd4j.randn(DataType.FLOAT, n, cols), new long[]{rows, cols});
+            slices.add(Frozen.of(slice, held));
+            slice.close();
+        }
+        if (slices.size() == 1) {
+            return slices.get(0);
+        }
+        Frozen whole = Frozen.concatRows(slices.toArray(Frozen[]::new));
+        slices.forEach(Frozen::release);
+        return whole;
+    }
+
+    /** Norm scales near 1, tables N(0, 1), matrices N(0, 1/in): a of the tensor of the given full shape. */
+    private static INDArray scaled(String name, INDArray a, long[] shape) {
         if (shape.length == 1) {
             return a.muli(0.05).addi(1.0);
         }

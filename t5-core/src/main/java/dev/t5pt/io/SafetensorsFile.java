@@ -212,6 +212,19 @@ public final class SafetensorsFile implements Closeable {
         return out;
     }
 
+    /**
+     * One tensor's bytes as a read-only mapping of the file (little-endian; valid after the file is closed, until
+     * the buffer is collected).
+     */
+    public ByteBuffer map(TensorInfo t) throws IOException {
+        long n = t.end() - t.begin();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new SafetensorsException(path, "tensor '" + t.name() + "' is " + n + " bytes, over 2 GiB");
+        }
+        return channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, dataStart + t.begin(), n)
+                .order(ByteOrder.LITTLE_ENDIAN);
+    }
+
     /** Reads one tensor's raw little-endian bytes. */
     public ByteBuffer readRaw(TensorInfo t) throws IOException {
         long n = t.end() - t.begin();

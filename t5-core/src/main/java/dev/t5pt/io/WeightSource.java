@@ -1,11 +1,28 @@
 package dev.t5pt.io;
 
+import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.WeightFormat;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 
-/** Where a model's tensors come from, by canonical HF name and expected shape (FLOAT results). */
+/** Where a model's tensors come from, by canonical HF name and expected shape. */
 @FunctionalInterface
 public interface WeightSource {
+    /** The tensor as a float32 array (FLOAT results). */
     INDArray get(String name, long... expectedShape) throws IOException;
+
+    /**
+     * The matrix [rows, cols] stored under name, held in {@code format} (AS_STORED: the stored precision). This
+     * default loads float32 and converts; a source that can do better (a memory-mapped bfloat16 file, random
+     * weights drawn a slice at a time) overrides it.
+     */
+    default Frozen matrix(String name, WeightFormat format, long rows, long cols) throws IOException {
+        INDArray a = get(name, rows, cols);
+        Frozen f = Frozen.of(a, format);
+        if (!(f instanceof Frozen.F32)) {
+            a.close();
+        }
+        return f;
+    }
 }

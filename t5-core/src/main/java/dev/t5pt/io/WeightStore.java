@@ -1,9 +1,12 @@
 package dev.t5pt.io;
 
+import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.WeightFormat;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -86,6 +89,30 @@ public final class WeightStore implements WeightSource, Closeable {
     /** The tensor stored under {@code name} (or an alias), checked against {@code expectedShape}, as FLOAT. */
     @Override
     public INDArray get(String name, long... expectedShape) throws IOException {
+        String key = lookup(name, expectedShape);
+        INDArray a = fileOf.get(key).read(key);
+        return a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT ? a : a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    }
+
+    /**
+     * The matrix under {@code name} held in {@code format}: a bfloat16 tensor held as bfloat16 is a read-only
+     * mapping of the file (no copy: loading is paging in, and the pages are the page cache's); any other
+     * combination is read as float32 and converted.
+     */
+    @Override
+    public Frozen matrix(String name, WeightFormat format, long rows, long cols) throws IOException {
+        String key = lookup(name, rows, cols);
+        SafetensorsFile f = fileOf.get(key);
+        TensorInfo t = f.info(key);
+        WeightFormat held = format.heldAs(t.dtype());
+        if (held == WeightFormat.BF16 && t.dtype() == DType.BF16 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            return new Frozen.Bf16(f.map(t), (int) rows, (int) cols, f);
+        }
+        return WeightSource.super.matrix(name, held, rows, cols);
+    }
+
+    /** The stored key for name (or an alias), its shape and type checked; marks it used. */
+    private String lookup(String name, long... expectedShape) throws IOException {
         String key = resolve(name);
         if (key == null) {
             throw new IOException(where() + ": missing tensor '" + name + "' (expected shape "
@@ -101,8 +128,7 @@ public final class WeightStore implements WeightSource, Closeable {
             throw new IOException(f.path() + ": tensor '" + key + "' is " + t.dtype() + ", expected F32, F16 or BF16");
         }
         used.add(key);
-        INDArray a = f.read(key);
-        return a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT ? a : a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        return key;
     }
 
     /** Stored keys that no {@link #get} read, apart from aliases of read ones and known ignorable keys. */

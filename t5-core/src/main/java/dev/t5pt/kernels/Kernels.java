@@ -1,6 +1,7 @@
 package dev.t5pt.kernels;
 
 import dev.t5pt.model.Dropout;
+import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -183,6 +184,38 @@ public interface Kernels {
 
     /** dst[dstRow+i] = table[ids[i]]; table: [V, D]; dst: [N, D]. */
     void gatherRows(INDArray table, int[] ids, INDArray dst, long dstRow);
+
+    /** dst[dstRow+i] = table[ids[i]] in float32, the table held in any format; table: [V, D]; dst: [N, D]. */
+    default void gatherRows(Frozen table, int[] ids, INDArray dst, long dstRow) {
+        if (table instanceof Frozen.F32 f) {
+            gatherRows(f.array(), ids, dst, dstRow);
+            return;
+        }
+        for (int i = 0; i < ids.length; i++) {
+            upcast(table, ids[i], ids[i] + 1, dst, dstRow + i);
+        }
+    }
+
+    /**
+     * y = x·Wᵀ for a few rows with W held in any format: float32 through {@link #matVec(INDArray, INDArray, INDArray)},
+     * bfloat16 and int8 read as they are held (a bfloat16 W gives the bits of its float32 upcast).
+     */
+    default void matVec(INDArray x, Frozen w, INDArray y) {
+        if (w instanceof Frozen.F32 f) {
+            matVec(x, f.array(), y);
+        } else {
+            matVecCompact(x, w, y);
+        }
+    }
+
+    /** {@link #matVec(INDArray, Frozen, INDArray)} for a bfloat16 or int8 W. */
+    void matVecCompact(INDArray x, Frozen w, INDArray y);
+
+    /**
+     * dst[dstRow + o − from] = W[o] in float32 for o in [from, to): exact for float32 and bfloat16, scale·q for
+     * int8. W: [out, in]; dst: [*, in] FLOAT, 'c', contiguous.
+     */
+    void upcast(Frozen w, int from, int to, INDArray dst, long dstRow);
 
     /** dst[dstRow+i] = src[i]; src: [R, D]; dst: [N, D]. */
     void copyRows(INDArray src, INDArray dst, long dstRow);

@@ -1,5 +1,6 @@
 package dev.t5pt.kernels;
 
+import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
@@ -183,6 +184,45 @@ public final class Nd4jKernels implements Kernels {
         for (int i = 0; i < ids.length; i++) {
             dst.getRow(dstRow + i).assign(table.getRow(ids[i]));
         }
+    }
+
+    @Override
+    public void matVecCompact(INDArray x, Frozen w, INDArray y) {
+        INDArray full = Nd4j.createUninitialized(org.nd4j.linalg.api.buffer.DataType.FLOAT, w.rows(), w.cols());
+        upcast(w, 0, w.rows(), full, 0);
+        Nd4j.matmul(x, full, y, false, true, false);
+    }
+
+    /** The compact forms widened one value at a time (bfloat16) or by ND4J's cast BYTE → FLOAT times the row scales. */
+    @Override
+    public void upcast(Frozen w, int from, int to, INDArray dst, long dstRow) {
+        INDArray rows;
+        if (w instanceof Frozen.F32 f) {
+            rows = f.rows(from, to).array();
+        } else if (w instanceof Frozen.Bf16 b) {   // (ND4J's BFLOAT16 buffers cannot be made from bytes: widened here)
+            float[] v = new float[(to - from) * w.cols()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = dev.t5pt.io.HalfFloats.bf16ToFloat(b.bits().getShort(2 * (from * w.cols() + i)));
+            }
+            rows = Nd4j.createFromArray(v).reshape(to - from, w.cols());
+        } else {
+            Frozen.Int8 q = (Frozen.Int8) w;
+            float[] scales = new float[to - from];
+            for (int o = from; o < to; o++) {
+                scales[o - from] = q.scale(o);
+            }
+            rows = held(q.q(), (long) from * w.cols(), org.nd4j.linalg.api.buffer.DataType.BYTE, to - from, w.cols())
+                    .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).muliColumnVector(Nd4j.createFromArray(scales).reshape(to - from, 1));
+        }
+        dst.get(NDArrayIndex.interval(dstRow, dstRow + (to - from)), NDArrayIndex.all()).assign(rows);
+    }
+
+    /** An ND4J array of the given type over a copy of rows × cols elements of b from byte at. */
+    private static INDArray held(java.nio.ByteBuffer b, long at, org.nd4j.linalg.api.buffer.DataType type, int rows, int cols) {
+        int n = Math.multiplyExact(rows, cols) * type.width();
+        java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocateDirect(n).order(java.nio.ByteOrder.nativeOrder());
+        copy.put(0, b, (int) at, n);
+        return Nd4j.create(Nd4j.createBuffer(copy, type, rows * cols), new long[]{rows, cols}, new long[]{cols, 1}, 0, 'c', type);
     }
 
     @Override

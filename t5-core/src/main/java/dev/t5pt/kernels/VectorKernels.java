@@ -2,6 +2,7 @@ package dev.t5pt.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import dev.t5pt.model.Dropout;
+import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -36,6 +37,20 @@ public final class VectorKernels implements Kernels {
     @Override
     public void matVec(INDArray x, INDArray w, INDArray y) {
         RowKernels.matVec(x, w, y);
+    }
+
+    @Override
+    public void matVecCompact(INDArray x, Frozen w, INDArray y) {
+        CompactKernels.matVec(x, w, y);
+    }
+
+    @Override
+    public void upcast(Frozen w, int from, int to, INDArray dst, long dstRow) {
+        if (w instanceof Frozen.F32 f) {
+            RowKernels.copyRows(f.rows(from, to).array(), dst, dstRow);
+        } else {
+            CompactKernels.upcast(w, from, to, dst, dstRow);
+        }
     }
 
     @Override

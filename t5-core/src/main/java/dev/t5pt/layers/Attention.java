@@ -4,6 +4,7 @@ import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Dropout;
+import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -36,21 +37,27 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
                            Dropout probsDropout) implements Saved {
     }
 
-    /** Stacks HF's q, k, v weights ([I, D] each) into the fused projection; o: [D, I]. */
-    public static Attention of(INDArray q, INDArray k, INDArray v, INDArray o, int heads, int dKv) {
+    /** Stacks HF's q, k, v weights ([I, D] each) into the fused projection (a copy, in their format); o: [D, I]. */
+    public static Attention of(Frozen q, Frozen k, Frozen v, Frozen o, int heads, int dKv) {
         int inner = heads * dKv;
-        INDArray fused = Nd4j.concat(0, q, k, v); // [3I, D], c-order: q rows, then k, then v
-        return new Attention(new Linear(fused), new Linear(rows(fused, 0, inner)), new Linear(rows(fused, inner, 2 * inner)),
-                new Linear(rows(fused, 2 * inner, 3 * inner)), new Linear(rows(fused, inner, 3 * inner)), new Linear(o),
+        Frozen fused = Frozen.concatRows(q, k, v); // [3I, D]: q rows, then k, then v
+        return new Attention(new Linear(fused), new Linear(fused.rows(0, inner)), new Linear(fused.rows(inner, 2 * inner)),
+                new Linear(fused.rows(2 * inner, 3 * inner)), new Linear(fused.rows(inner, 3 * inner)), new Linear(o),
                 heads, dKv);
     }
 
-    private static INDArray rows(INDArray a, int from, int to) {
-        return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+    /** {@link #of(Frozen, Frozen, Frozen, Frozen, int, int)} for float32 weights. */
+    public static Attention of(INDArray q, INDArray k, INDArray v, INDArray o, int heads, int dKv) {
+        return of(new Frozen.F32(q), new Frozen.F32(k), new Frozen.F32(v), new Frozen.F32(o), heads, dKv);
     }
 
     public int inner() {
         return heads * dKv;
+    }
+
+    /** Bytes held by the projections. */
+    public long heldBytes() {
+        return qkv.weight().heldBytes() + o.weight().heldBytes();
     }
 
     /**
@@ -146,7 +153,7 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray qh = act.get(Scratch.QH, bh, lq, dKv);
         projectHeads(kr, act, q, x, batch, qh, 0);
         INDArray qk = act.get(scope + ".qk", bh, lq, d);
-        kr.batchedMatmul(qh, false, headRows(k), false, qk);        // Q_h·W_kh: [B·H, Lq, D]
+        kr.batchedMatmul(qh, false, headRows(kr, k), false, qk);        // Q_h·W_kh: [B·H, Lq, D]
         INDArray h = kvIn.reshape('c', true, batch, lk, d);            // [B, Lk, D]
         INDArray probs = act.get(scope + ".probs", bh, lq, lk);
         kr.batchedMatmul(perBatch(qk, batch), false, h, true, perBatch(probs, batch)); // scores: [B, H·Lq, Lk]
@@ -154,7 +161,7 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray u = act.get(Scratch.VALUE_SUM, bh, lq, d);
         kr.batchedMatmul(perBatch(dropped(kr, act, probs, probsDropout), batch), false, h, false, perBatch(u, batch)); // P·H
         INDArray ctx = act.get(Scratch.CTX, bh, lq, dKv);
-        kr.batchedMatmul(u, false, headRows(v), true, ctx);         // (P·H)·W_vh ᵀ: [B·H, Lq, K]
+        kr.batchedMatmul(u, false, headRows(kr, v), true, ctx);         // (P·H)·W_vh ᵀ: [B·H, Lq, K]
         INDArray merged = act.get(Scratch.MERGED, (long) batch * lq, inner());
         kr.mergeHeads(ctx, merged, 0, batch);
         o.forward(kr, merged, out);
@@ -171,11 +178,11 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray h = s.kvIn().reshape('c', true, batch, lk, d);
         INDArray dh = dxKv.reshape('c', true, batch, lk, d);           // written through: a view
         INDArray dMerged = act.get(Scratch.GRAD_MERGED, dOut.size(0), inner());
-        o.backward(dOut, dMerged, false);                              // out = merged·Oᵀ
+        o.backward(kr, dOut, dMerged, false);                              // out = merged·Oᵀ
         INDArray dCtx = act.get(Scratch.GRAD_CTX, bh, lq, dKv);
         kr.splitHeads(dMerged, 0, dCtx, batch, 0);
         INDArray du = act.get(Scratch.GRAD_VALUE_SUM, bh, lq, d);
-        kr.batchedMatmul(dCtx, false, headRows(v), false, du);      // ctx = u·W_vh ᵀ → du = dctx·W_vh
+        kr.batchedMatmul(dCtx, false, headRows(kr, v), false, du);      // ctx = u·W_vh ᵀ → du = dctx·W_vh
         INDArray dProbs = act.get(Scratch.GRAD_PROBS, bh, lq, lk);
         kr.batchedMatmul(perBatch(du, batch), false, h, true, perBatch(dProbs, batch)); // u = pd·H → dpd = du·Hᵀ
         INDArray pd = dropped(kr, act, s.probs(), s.probsDropout());
@@ -188,15 +195,18 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray dQk = du;                                             // du is spent: reuse its buffer
         kr.batchedMatmul(perBatch(dProbs, batch), false, h, false, perBatch(dQk, batch)); //              dqk = dscores·H
         INDArray dQh = act.get(Scratch.GRAD_QH, bh, lq, dKv);
-        kr.batchedMatmul(dQk, false, headRows(k), true, dQh);       // qk = Q_h·W_kh → dQ_h = dqk·W_kh ᵀ
+        kr.batchedMatmul(dQk, false, headRows(kr, k), true, dQh);       // qk = Q_h·W_kh → dQ_h = dqk·W_kh ᵀ
         INDArray flatQ = act.get(Scratch.GRAD_FLAT_Q, dxQ.size(0), inner());
         kr.mergeHeads(dQh, flatQ, 0, batch);
-        q.backward(flatQ, dxQ, false);
+        q.backward(kr, flatQ, dxQ, false);
     }
 
-    /** W [I, D] as one [K, D] slice per head: [H, K, D] (a view). */
-    private INDArray headRows(Linear w) {
-        return w.weight().reshape('c', true, heads, dKv, w.in());
+    /**
+     * W [I, D] as one [K, D] slice per head: [H, K, D] (a view of a float32 W; of its upcast in this thread's
+     * scratch otherwise, valid until the next product with a compact weight).
+     */
+    private INDArray headRows(Kernels kr, Linear w) {
+        return Upcast.rows(kr, w.weight(), 0, (int) w.out()).reshape('c', true, heads, dKv, w.in());
     }
 
     /** [B·H, Lq, N] seen as [B, H·Lq, N] (a view, or an error): one product per batch row covers all heads. */
@@ -225,7 +235,7 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         long lq = s.probs().size(1);
         long lk = s.probs().size(2);
         INDArray dMerged = act.get(Scratch.GRAD_MERGED, dOut.size(0), inner());
-        o.backward(dOut, dMerged, false);                          // out = merged·Oᵀ
+        o.backward(kr, dOut, dMerged, false);                          // out = merged·Oᵀ
         INDArray dCtx = act.get(Scratch.GRAD_CTX, bh, lq, dKv);
         kr.splitHeads(dMerged, 0, dCtx, batch, 0);                 // merged = merge(ctx)
         INDArray dProbs = act.get(Scratch.GRAD_PROBS, bh, lq, lk);
@@ -240,15 +250,15 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
             kr.mergeHeads(dQh, flat, 0, batch);
             kr.mergeHeads(dKh, flat, inner(), batch);
             kr.mergeHeads(dVh, flat, 2 * inner(), batch);
-            qkv.backward(flat, dxQ, false);                        // [Q|K|V] = x·[Wq; Wk; Wv]ᵀ
+            qkv.backward(kr, flat, dxQ, false);                        // [Q|K|V] = x·[Wq; Wk; Wv]ᵀ
         } else {
             INDArray flatQ = act.get(Scratch.GRAD_FLAT_Q, dxQ.size(0), inner());
             kr.mergeHeads(dQh, flatQ, 0, batch);
-            q.backward(flatQ, dxQ, false);                         // Q = heads(x·Wqᵀ)
+            q.backward(kr, flatQ, dxQ, false);                         // Q = heads(x·Wqᵀ)
             INDArray flatKv = act.get(Scratch.GRAD_FLAT_KV, dxKv.size(0), 2L * inner());
             kr.mergeHeads(dKh, flatKv, 0, batch);
             kr.mergeHeads(dVh, flatKv, inner(), batch);
-            kv.backward(flatKv, dxKv, true);                       // [K|V] = heads(kv·[Wk; Wv]ᵀ)
+            kv.backward(kr, flatKv, dxKv, true);                       // [K|V] = heads(kv·[Wk; Wv]ᵀ)
         }
     }
 

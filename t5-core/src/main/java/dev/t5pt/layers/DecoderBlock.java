@@ -67,4 +67,10 @@ public record DecoderBlock(LayerSelfAttention layerSelfAttention, LayerCrossAtte
                         INDArray vh) {
         layerCrossAttention.projectKv(kr, act, encoderHidden, batch, kh, vh);
     }
+
+    /** Bytes held by the block's projections. */
+    public long heldBytes() {
+        return layerSelfAttention.attention().heldBytes() + layerCrossAttention.attention().heldBytes()
+                + layerFF.ff().heldBytes();
+    }
 }

@@ -36,4 +36,9 @@ public record EncoderBlock(LayerSelfAttention layerSelfAttention, LayerFF layerF
         layerFF.backward(kr, act, scope, s.ff(), s.dropout().ffHidden(), s.dropout().ffOut(), dOut);   // out = LayerFF(mid)
         layerSelfAttention.backward(kr, act, scope, s.self(), s.dropout().selfOut(), dOut, batch);    // mid = x + drop(Attn(ln₀(x)))
     }
+
+    /** Bytes held by the block's projections. */
+    public long heldBytes() {
+        return layerSelfAttention.attention().heldBytes() + layerFF.ff().heldBytes();
+    }
 }

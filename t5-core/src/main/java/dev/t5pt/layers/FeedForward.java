@@ -12,6 +12,9 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
     record Saved(INDArray first, INDArray second) {
     }
 
+    /** Bytes held by the projections. */
+    long heldBytes();
+
     /** y = FFN(x) with dropout on the hidden layer; x, y: [N, D]. */
     Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y);
 
@@ -27,6 +30,11 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
     /** T5 v1.0: y = relu(x·wiᵀ)·woᵀ. */
     record DenseReluDense(Linear wi, Linear wo) implements FeedForward {
         @Override
+        public long heldBytes() {
+            return wi.weight().heldBytes() + wo.weight().heldBytes();
+        }
+
+        @Override
         public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y) {
             INDArray h = act.get(scope + ".h", x.size(0), wi.out()); // [N, F]
             wi.forward(kr, x, h);
@@ -40,15 +48,20 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         public void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy,
                              INDArray dx) {
             INDArray dh = act.get(Scratch.GRAD_HIDDEN, dy.size(0), wi.out()); // [N, F]
-            wo.backward(dy, dh, false);        // y = drop(h)·woᵀ
+            wo.backward(kr, dy, dh, false);        // y = drop(h)·woᵀ
             drop(kr, hidden, dh);
             kr.reluBackward(saved.first(), dh); // h = relu(x·wiᵀ)
-            wi.backward(dh, dx, false);
+            wi.backward(kr, dh, dx, false);
         }
     }
 
     /** T5 v1.1 / LM-adapted: y = (gelu_new(x·wi_0ᵀ) ⊙ x·wi_1ᵀ)·woᵀ. */
     record DenseGatedGeluDense(Linear wi0, Linear wi1, Linear wo) implements FeedForward {
+        @Override
+        public long heldBytes() {
+            return wi0.weight().heldBytes() + wi1.weight().heldBytes() + wo.weight().heldBytes();
+        }
+
         @Override
         public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y) {
             long n = x.size(0);
@@ -70,11 +83,11 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
             INDArray dh = act.get(Scratch.GRAD_HIDDEN, n, wi0.out());       // [N, F]
             INDArray dGate = act.get(Scratch.GRAD_GATE, n, wi0.out()); // [N, F]
             INDArray dLin = act.get(Scratch.GRAD_LINEAR, n, wi1.out());   // [N, F]
-            wo.backward(dy, dh, false);                                 // y = drop(h)·woᵀ
+            wo.backward(kr, dy, dh, false);                                 // y = drop(h)·woᵀ
             drop(kr, hidden, dh);
             kr.geluGateBackward(saved.first(), saved.second(), dh, dGate, dLin); // h = gelu(gate) ⊙ lin
-            wi0.backward(dGate, dx, false);                             // gate = x·wi_0ᵀ
-            wi1.backward(dLin, dx, true);                               // lin = x·wi_1ᵀ
+            wi0.backward(kr, dGate, dx, false);                             // gate = x·wi_0ᵀ
+            wi1.backward(kr, dLin, dx, true);                               // lin = x·wi_1ᵀ
         }
     }
 }

@@ -1,35 +1,51 @@
 package dev.t5pt.layers;
 
 import dev.t5pt.kernels.Kernels;
+import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** A bias-free projection in torch's layout: y = x·Wᵀ with W [out, in]. Frozen: no weight gradient. */
-public record Linear(INDArray weight /* [out, in] */) {
+/**
+ * A bias-free projection in torch's layout: y = x·Wᵀ with W [out, in], held as float32, bfloat16 or int8.
+ * Frozen: no weight gradient. A few rows (decoding) go through the kernels' matVec, which reads any format
+ * directly; more rows are one sgemm, over W itself (float32) or over its float32 upcast ({@link Upcast}).
+ */
+public record Linear(Frozen weight /* [out, in] */) {
+
+    /** A float32 projection. */
+    public Linear(INDArray weight /* [out, in] */) {
+        this(new Frozen.F32(weight));
+    }
 
     public long in() {
-        return weight.size(1);
+        return weight.cols();
     }
 
     public long out() {
-        return weight.size(0);
+        return weight.rows();
     }
 
-    /** y = x·Wᵀ; x: [N, in], y: [N, out] (preallocated). A few rows (decoding) go through the kernels' matVec. */
+    /** y = x·Wᵀ; x: [N, in], y: [N, out] (preallocated). */
     public void forward(Kernels kr, INDArray x, INDArray y) {
         if (x.size(0) <= Kernels.MATVEC_MAX_ROWS) {
             kr.matVec(x, weight, y);
+        } else if (weight instanceof Frozen.F32 f) {
+            Nd4j.matmul(x, f.array(), y, false, true, false);
         } else {
-            Nd4j.matmul(x, weight, y, false, true, false);
+            Upcast.forward(kr, weight, x, y);
         }
     }
 
     /** Inverts y = x·Wᵀ: dx = dy·W (or dx += dy·W when accumulating); dy: [N, out], dx: [N, in]. */
-    public void backward(INDArray dy, INDArray dx, boolean accumulate) {
-        if (accumulate) {
-            Nd4j.gemm(dy, weight, dx, false, false, 1.0, 1.0);
+    public void backward(Kernels kr, INDArray dy, INDArray dx, boolean accumulate) {
+        if (weight instanceof Frozen.F32 f) {
+            if (accumulate) {
+                Nd4j.gemm(dy, f.array(), dx, false, false, 1.0, 1.0);
+            } else {
+                Nd4j.matmul(dy, f.array(), dx, false, false, false);
+            }
         } else {
-            Nd4j.matmul(dy, weight, dx, false, false, false);
+            Upcast.backward(kr, weight, dy, dx, accumulate);
         }
     }
 }

@@ -68,4 +68,9 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
             blocks.get(i).backward(kr, act, "bwd.dec", pass.saved().get(i), dx, pass.batch(), dEncoderHidden);
         }
     }
+
+    /** Bytes held by the blocks' projections. */
+    public long heldBytes() {
+        return blocks.stream().mapToLong(b -> b.heldBytes()).sum();
+    }
 }

@@ -84,4 +84,9 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
         BlockDropout.apply(kr, site(pass.dropout(), Dropout.Site.EMBED), dx);
         return dx;
     }
+
+    /** Bytes held by the blocks' projections. */
+    public long heldBytes() {
+        return blocks.stream().mapToLong(b -> b.heldBytes()).sum();
+    }
 }

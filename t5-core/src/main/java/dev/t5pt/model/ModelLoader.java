@@ -14,28 +14,34 @@ import dev.t5pt.layers.LayerSelfAttention;
 import dev.t5pt.layers.Linear;
 import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.layers.RmsNorm;
+import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.WeightFormat;
+import dev.t5pt.weights.WeightOptions;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Builds a {@link T5Model} from HF state-dict names; reads like the key tree. */
 final class ModelLoader {
     private final T5Config c;
     private final WeightSource w;
+    private final WeightOptions held;
 
-    private ModelLoader(T5Config c, WeightSource w) {
+    private ModelLoader(T5Config c, WeightSource w, WeightOptions held) {
         this.c = c;
         this.w = w;
+        this.held = held;
     }
 
-    static T5Model build(T5Config config, WeightSource store, Kernels kernels) throws IOException {
-        return new ModelLoader(config, store).build(kernels);
+    static T5Model build(T5Config config, WeightSource store, Kernels kernels, WeightOptions held) throws IOException {
+        return new ModelLoader(config, store, held).build(kernels);
     }
 
     private T5Model build(Kernels kernels) throws IOException {
-        INDArray shared = w.get("shared.weight", c.vocabSize(), c.dModel());
+        Frozen shared = matrix("shared.weight", c.vocabSize(), c.dModel());
         List<EncoderBlock> enc = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "encoder.block." + i + ".layer.";
@@ -53,7 +59,7 @@ final class ModelLoader {
         }
         Encoder encoder = new Encoder(enc, positionBias("encoder.", true), norm("encoder.final_layer_norm.weight"));
         Decoder decoder = new Decoder(dec, positionBias("decoder.", false), norm("decoder.final_layer_norm.weight"));
-        Linear head = c.tieWordEmbeddings() ? new Linear(shared) : new Linear(w.get("lm_head.weight", c.vocabSize(), c.dModel()));
+        Linear head = new Linear(c.tieWordEmbeddings() ? shared : matrix("lm_head.weight", c.vocabSize(), c.dModel()));
         return new T5Model(c, kernels, shared, encoder, decoder, head);
     }
 
@@ -61,20 +67,27 @@ final class ModelLoader {
         return new RmsNorm(w.get(key, c.dModel()), (float) c.layerNormEpsilon());
     }
 
+    private Frozen matrix(String key, int rows, int cols) throws IOException {
+        return w.matrix(key, held.formatOf(key), rows, cols);
+    }
+
     private Linear linear(String key, int out, int in) throws IOException {
-        return new Linear(w.get(key, out, in));
+        return new Linear(matrix(key, out, in));
     }
 
     private Attention attention(String p) throws IOException {
         int inner = c.innerDim();
-        INDArray q = w.get(p + "q.weight", inner, c.dModel());
-        INDArray k = w.get(p + "k.weight", inner, c.dModel());
-        INDArray v = w.get(p + "v.weight", inner, c.dModel());
-        Attention a = Attention.of(q, k, v, w.get(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
+        // q, k and v are stacked into one matrix of one format: float32 for all if a keep pattern names any
+        boolean keep = Stream.of("q", "k", "v").anyMatch(n -> held.formatOf(p + n + ".weight") == WeightFormat.F32);
+        WeightFormat f = keep ? WeightFormat.F32 : held.format();
+        Frozen q = w.matrix(p + "q.weight", f, inner, c.dModel());
+        Frozen k = w.matrix(p + "k.weight", f, inner, c.dModel());
+        Frozen v = w.matrix(p + "v.weight", f, inner, c.dModel());
+        Attention a = Attention.of(q, k, v, matrix(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
         // the stacked copy is all that is kept: free the loaded parts now rather than whenever the GC runs
-        q.close();
-        k.close();
-        v.close();
+        q.release();
+        k.release();
+        v.release();
         return a;
     }
 

@@ -5,6 +5,10 @@ import dev.t5pt.io.WeightStore;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.kernels.QuantizedRows;
+import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.WeightOptions;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -23,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class T5Model {
     private final T5Config config;
     private final Kernels kernels;
-    private final INDArray shared;   // [V, D]
+    private final Frozen shared;     // [V, D]
     private final Encoder encoder;
     private final Decoder decoder;
     private final dev.t5pt.layers.Linear lmHead; // [V, D]
@@ -31,7 +35,7 @@ public final class T5Model {
     private final Activations own = new Activations();
     private volatile QuantizedRows headScreen;       // greedy decoding's 8-bit head copy, made on first use
 
-    T5Model(T5Config config, Kernels kernels, INDArray shared, Encoder encoder, Decoder decoder,
+    T5Model(T5Config config, Kernels kernels, Frozen shared, Encoder encoder, Decoder decoder,
             dev.t5pt.layers.Linear lmHead) {
         this.config = config;
         this.kernels = kernels;
@@ -50,7 +54,16 @@ public final class T5Model {
         return load(dir, Kernels.forBackend());
     }
 
+    /** {@link #load(Path)} with the matrices held as {@code held} says (bfloat16, int8, ...). */
+    public static T5Model load(Path dir, WeightOptions held) throws IOException {
+        return load(dir, Kernels.forBackend(), held);
+    }
+
     public static T5Model load(Path dir, Kernels kernels) throws IOException {
+        return load(dir, kernels, WeightOptions.AS_STORED);
+    }
+
+    public static T5Model load(Path dir, Kernels kernels, WeightOptions held) throws IOException {
         dir = modelDir(dir);
         if (!Files.isDirectory(dir)) {
             throw new java.nio.file.NoSuchFileException(dir.toString(), null,
@@ -58,7 +71,7 @@ public final class T5Model {
         }
         T5Config config = T5Config.load(dir.resolve("config.json"));
         try (WeightStore store = WeightStore.open(dir)) {
-            return ModelLoader.build(config, store, kernels);
+            return ModelLoader.build(config, store, kernels, held);
         }
     }
 
@@ -74,13 +87,24 @@ public final class T5Model {
 
     /** A model of the given shape whose tensors come from any source (e.g. seeded random weights). */
     public static T5Model build(T5Config config, dev.t5pt.io.WeightSource weights, Kernels kernels) throws IOException {
-        return ModelLoader.build(config, weights, kernels);
+        return build(config, weights, kernels, WeightOptions.AS_STORED);
+    }
+
+    /** {@link #build(T5Config, dev.t5pt.io.WeightSource, Kernels)} with the matrices held as {@code held} says. */
+    public static T5Model build(T5Config config, dev.t5pt.io.WeightSource weights, Kernels kernels, WeightOptions held)
+            throws IOException {
+        return ModelLoader.build(config, weights, kernels, held);
     }
 
     /** A seeded random-weight model of the given shape, for benchmarks and tests. */
     public static T5Model random(T5Config config, long seed) {
+        return random(config, seed, WeightOptions.AS_STORED);
+    }
+
+    /** A seeded random-weight model whose matrices are drawn straight into the format {@code held} asks for. */
+    public static T5Model random(T5Config config, long seed, WeightOptions held) {
         try {
-            return ModelLoader.build(config, new dev.t5pt.io.RandomWeights(seed), Kernels.forBackend());
+            return ModelLoader.build(config, new dev.t5pt.io.RandomWeights(seed), Kernels.forBackend(), held);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -94,9 +118,27 @@ public final class T5Model {
         return kernels;
     }
 
-    /** The token embedding table [V, D]. */
-    public INDArray shared() {
+    /** The token embedding table [V, D], as held. */
+    public Frozen shared() {
         return shared;
+    }
+
+    /** The embeddings of the given token ids in float32: a new array [n, D]. */
+    public INDArray embeddings(int... ids) {
+        INDArray out = Nd4j.create(computeType(), ids.length, config.dModel());
+        kernels.gatherRows(shared, ids, out, 0);
+        return out;
+    }
+
+    /** The type activations and prompts have: FLOAT (DOUBLE only for double-precision gradient checks). */
+    public DataType computeType() {
+        return shared instanceof Frozen.F32 f ? f.array().dataType() : DataType.FLOAT;
+    }
+
+    /** Bytes held by the frozen matrices (embedding, projections, head; norms and position tables not counted). */
+    public long heldBytes() {
+        return shared.heldBytes() + (lmHead.weight() == shared ? 0 : lmHead.weight().heldBytes())
+                + encoder.heldBytes() + decoder.heldBytes();
     }
 
     public Encoder encoder() {
@@ -116,8 +158,8 @@ public final class T5Model {
             throw new IllegalArgumentException("prompt: expected shape [prompt_length, " + config.dModel()
                     + "], found " + Arrays.toString(prompt.shape()));
         }
-        if (prompt.dataType() != shared.dataType()) {
-            throw new IllegalArgumentException("prompt: expected " + shared.dataType() + " like the model, found "
+        if (prompt.dataType() != computeType()) {
+            throw new IllegalArgumentException("prompt: expected " + computeType() + " like the model, found "
                     + prompt.dataType());
         }
     }
@@ -209,13 +251,13 @@ public final class T5Model {
      * up to {@link Kernels#MATVEC_MAX_ROWS} rows, more go through the logits). hidden: [N, D].
      */
     public void argmaxLogits(Activations act, String prefix, INDArray hidden, int[] out) {
-        if (hidden.size(0) > Kernels.MATVEC_MAX_ROWS) {
+        if (hidden.size(0) > Kernels.MATVEC_MAX_ROWS || !(lmHead.weight() instanceof Frozen.F32 head)) {
             kernels.argmaxRows(logits(act, prefix, hidden), out);
             return;
         }
         INDArray in = headInput(act, prefix, hidden);
         INDArray scratch = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
-        kernels.argmaxOfProduct(in, lmHead.weight(), headScreen(), scratch, out);
+        kernels.argmaxOfProduct(in, head.array(), headScreen(head.array()), scratch, out);
     }
 
     /** The head's input: hidden, times d_model^-0.5 when the head is the tied embedding. */
@@ -228,13 +270,13 @@ public final class T5Model {
         return in;
     }
 
-    private QuantizedRows headScreen() {
+    private QuantizedRows headScreen(INDArray head) {
         QuantizedRows s = headScreen;
         if (s == null) {
             synchronized (this) {
                 s = headScreen;
                 if (s == null) {
-                    s = QuantizedRows.of(lmHead.weight());
+                    s = QuantizedRows.of(head);
                     headScreen = s;
                 }
             }
@@ -319,7 +361,7 @@ public final class T5Model {
         INDArray dLogits = act.get("bwd.dlogits", logits.shape());
         kernels.crossEntropyBackward(logits, labels.flat(), Batch.IGNORE, 1.0 / over, dLogits);
         INDArray dHidden = act.get("bwd.dec.dhidden", dec.hidden().shape());
-        lmHead.backward(dLogits, dHidden, false);                // logits = (h·scale)·Wᵀ
+        lmHead.backward(kernels, dLogits, dHidden, false);                // logits = (h·scale)·Wᵀ
         if (logitScale != 1f) {
             dHidden.muli(logitScale);
         }

@@ -64,7 +64,7 @@ class LayerGradientTest {
         INDArray r = randn(4, 5);
         INDArray y = Nd4j.create(DataType.DOUBLE, 4, 5);
         INDArray dx = Nd4j.ones(DataType.DOUBLE, 4, 3);
-        lin.backward(r, dx, true);
+        lin.backward(new Nd4jKernels(), r, dx, true);
         check("linear", x, dx.sub(1.0), () -> {
             lin.forward(k, x, y);
             return dot(y, r);

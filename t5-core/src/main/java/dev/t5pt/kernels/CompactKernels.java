@@ -1,0 +1,156 @@
+package dev.t5pt.kernels;
+
+import dev.t5pt.io.HalfFloats;
+import dev.t5pt.weights.Frozen;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+
+import static dev.t5pt.kernels.VectorSupport.*;
+
+/**
+ * Kernels over compact frozen weights ({@link Frozen.Bf16}, {@link Frozen.Int8}): the few-row product that
+ * decoding runs per token, reading 2 or 1 bytes per weight instead of 4, and the upcast of rows into float32
+ * (for GEMMs and embedding lookups). The bfloat16 product is {@link RowKernels#matVec}'s with each weight
+ * widened in the register (a bfloat16 is the top half of a float32): the same fused multiply-adds in the same
+ * order, so a bfloat16 matrix gives the bits its float32 upcast gives. int8: y[o] = scale[o]·Σ x[i]·q[o, i].
+ */
+final class CompactKernels {
+    private CompactKernels() {
+    }
+
+    /** As many shorts / ints as S has float lanes. */
+    private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(W * 16));
+    private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
+    /** As many bytes as S has float lanes (none below 64 bits: int8 then runs scalar). */
+    private static final VectorSpecies<Byte> SB = W >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(W * 8)) : null;
+
+    /** W bfloat16 values at byte at of b, widened to float32 (exactly: the 16 bits become the high half). */
+    static FloatVector bf16(ByteBuffer b, int at) {
+        return ((IntVector) ShortVector.fromByteBuffer(SS, b, at, LE).convertShape(VectorOperators.S2I, SI, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** W int8 values at byte at of b as float32. */
+    static FloatVector int8(ByteBuffer b, int at) {
+        return (FloatVector) ByteVector.fromByteBuffer(SB, b, at, LE).convertShape(VectorOperators.B2F, S, 0);
+    }
+
+    /** y = x·Wᵀ for a few rows; x: [N, in], y: [N, out]; W compact [out, in]. */
+    static void matVec(INDArray x, Frozen w, INDArray y) {
+        int rows = (int) x.size(0);
+        int in = w.cols();
+        int out = w.rows();
+        ByteBuffer xb = HostMemory.bytes(x);
+        ByteBuffer yb = HostMemory.bytes(y);
+        int x0 = HostMemory.base(x);
+        int y0 = HostMemory.base(y);
+        int chunks = Math.min(PARALLELISM * 4, Math.max(1, out / 64));
+        if (w instanceof Frozen.Bf16 b) {
+            ByteBuffer wb = b.bits();
+            KernelTeam.run(chunks, c -> {
+                float[] lanes = new float[W];
+                for (int o = range(out, chunks, c), to = range(out, chunks, c + 1); o < to; o++) {
+                    for (int r = 0; r < rows; r++) {
+                        yb.putFloat(y0 + (r * out + o) * 4, dotBf16(wb, o * in * 2, xb, x0 + r * in * 4, in, lanes));
+                    }
+                }
+            });
+        } else if (w instanceof Frozen.Int8 q) {
+            ByteBuffer qb = q.q();
+            KernelTeam.run(chunks, c -> {
+                for (int o = range(out, chunks, c), to = range(out, chunks, c + 1); o < to; o++) {
+                    float s = q.scale(o);
+                    for (int r = 0; r < rows; r++) {
+                        yb.putFloat(y0 + (r * out + o) * 4, s * dotInt8(qb, o * in, xb, x0 + r * in * 4, in));
+                    }
+                }
+            });
+        } else {
+            throw new IllegalArgumentException("expected a compact matrix, found " + w.format());
+        }
+    }
+
+    private static int range(int n, int parts, int p) {
+        return (int) ((long) n * p / parts);
+    }
+
+    /** {@link VectorSupport#dot} with a bfloat16 first operand: the same order, the same bits as its upcast. */
+    static float dotBf16(ByteBuffer w, int wt, ByteBuffer x, int xt, int n, float[] lanes) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            acc = bf16(w, wt + j * 2).fma(FloatVector.fromByteBuffer(S, x, xt + j * 4, LE), acc);
+        }
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sum(lanes);
+        for (; j < n; j++) {
+            s += HalfFloats.bf16ToFloat(w.getShort(wt + j * 2)) * x.getFloat(xt + j * 4);
+        }
+        return s;
+    }
+
+    /** Σ x[i]·q[i] over n values; two accumulators (any fixed order will do for int8). */
+    static float dotInt8(ByteBuffer q, int qt, ByteBuffer x, int xt, int n) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = acc0;
+        int j = 0;
+        for (; SB != null && j <= n - 2 * W; j += 2 * W) {
+            acc0 = int8(q, qt + j).fma(FloatVector.fromByteBuffer(S, x, xt + j * 4, LE), acc0);
+            acc1 = int8(q, qt + j + W).fma(FloatVector.fromByteBuffer(S, x, xt + (j + W) * 4, LE), acc1);
+        }
+        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            s += x.getFloat(xt + j * 4) * q.get(qt + j);
+        }
+        return s;
+    }
+
+    /** dst rows dstRow.. = W rows [from, to) in float32; dst: [*, cols] FLOAT. */
+    static void upcast(Frozen w, int from, int to, INDArray dst, long dstRow) {
+        int cols = w.cols();
+        ByteBuffer db = HostMemory.bytes(dst);
+        int d0 = HostMemory.base(dst) + (int) (dstRow * cols * 4);
+        if (w instanceof Frozen.Bf16 b) {
+            ByteBuffer wb = b.bits();
+            parallel(to - from, 1, cols, (f, t) -> {
+                for (int o = from + f; o < from + t; o++) {
+                    int src = o * cols * 2;
+                    int out = d0 + (o - from) * cols * 4;
+                    int j = 0;
+                    for (; j <= cols - W; j += W) {
+                        bf16(wb, src + j * 2).intoByteBuffer(db, out + j * 4, LE);
+                    }
+                    for (; j < cols; j++) {
+                        db.putFloat(out + j * 4, HalfFloats.bf16ToFloat(wb.getShort(src + j * 2)));
+                    }
+                }
+            });
+        } else if (w instanceof Frozen.Int8 q) {
+            ByteBuffer qb = q.q();
+            parallel(to - from, 1, cols, (f, t) -> {
+                for (int o = from + f; o < from + t; o++) {
+                    float s = q.scale(o);
+                    int src = o * cols;
+                    int out = d0 + (o - from) * cols * 4;
+                    int j = 0;
+                    for (; SB != null && j <= cols - W; j += W) {
+                        int8(qb, src + j).mul(s).intoByteBuffer(db, out + j * 4, LE);
+                    }
+                    for (; j < cols; j++) {
+                        db.putFloat(out + j * 4, qb.get(src + j) * s);
+                    }
+                }
+            });
+        } else {
+            throw new IllegalArgumentException("expected a compact matrix, found " + w.format());
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.t5pt.weights;
+
+import dev.t5pt.io.HalfFloats;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A frozen weight matrix W [rows, cols] (HF's [out, in]) as held in memory: float32 ({@link F32}), bfloat16
+ * ({@link Bf16}, which may be a memory-mapped slice of a safetensors file) or int8 with a float32 scale per row
+ * ({@link Int8}: w[o, i] ≈ scale[o]·q[o, i], q in [−127, 127]). Read-only and shared by every thread.
+ * The kernels read the compact forms directly ({@code Kernels.matVec}) or upcast rows of them into float32
+ * scratch ({@code Kernels.upcast}); a bfloat16 matrix upcasts exactly, so it computes what its float32 copy does.
+ */
+public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
+
+    int rows();
+
+    int cols();
+
+    WeightFormat format();
+
+    /** Rows [from, to) as a matrix of the same kind (a view: no copy). */
+    Frozen rows(int from, int to);
+
+    /** Bytes held (the int8 scales included). */
+    long heldBytes();
+
+    /** Frees the memory now rather than when the collector finds it (for parts copied elsewhere; never a view). */
+    void release();
+
+    /**
+     * W in float32 held as an ND4J array (FLOAT, 'c'; DOUBLE only for the gradient checks, which run the whole
+     * model in double precision with the ND4J kernels).
+     */
+    record F32(INDArray array /* [rows, cols] */) implements Frozen {
+        public F32 {
+            if (array.rank() != 2 || !(array.dataType() == DataType.FLOAT || array.dataType() == DataType.DOUBLE)) {
+                throw new IllegalArgumentException("expected a FLOAT matrix, found " + array.dataType() + " "
+                        + Arrays.toString(array.shape()));
+            }
+        }
+
+        @Override
+        public int rows() {
+            return (int) array.size(0);
+        }
+
+        @Override
+        public int cols() {
+            return (int) array.size(1);
+        }
+
+        @Override
+        public WeightFormat format() {
+            return WeightFormat.F32;
+        }
+
+        @Override
+        public F32 rows(int from, int to) {
+            if (from == 0 && to == rows()) {
+                return this;
+            }
+            return new F32(array.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()));
+        }
+
+        @Override
+        public long heldBytes() {
+            return array.length() * array.dataType().width();
+        }
+
+        @Override
+        public void release() {
+            array.close();
+        }
+    }
+
+    /** W in bfloat16: little-endian 16-bit values, row-major from byte 0 of {@code bits}. */
+    final class Bf16 implements Frozen {
+        private final ByteBuffer bits;
+        private final int rows;
+        private final int cols;
+        private final Object owner; // what keeps bits' memory alive (a mapping or an ND4J buffer)
+
+        public Bf16(ByteBuffer bits, int rows, int cols, Object owner) {
+            if (bits.capacity() < 2L * rows * cols) {
+                throw new IllegalArgumentException("bf16 [" + rows + ", " + cols + "]: " + bits.capacity() + " bytes");
+            }
+            this.bits = bits.order(ByteOrder.LITTLE_ENDIAN);
+            this.rows = rows;
+            this.cols = cols;
+            this.owner = owner;
+        }
+
+        /** The bfloat16 rounding (nearest even) of a float32 matrix, in new native memory. */
+        public static Bf16 of(INDArray w /* [rows, cols] FLOAT */) {
+            int rows = (int) w.size(0);
+            int cols = (int) w.size(1);
+            OffHeap mem = OffHeap.allocate(2L * rows * cols);
+            ByteBuffer src = floats(w);
+            ByteBuffer dst = mem.bytes();
+            eachRow(rows, o -> {
+                for (int i = o * cols, end = i + cols; i < end; i++) {
+                    dst.putShort(2 * i, HalfFloats.floatToBf16(src.getFloat(4 * i)));
+                }
+            });
+            return new Bf16(mem.bytes(), rows, cols, mem);
+        }
+
+        public ByteBuffer bits() {
+            return bits;
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public int cols() {
+            return cols;
+        }
+
+        @Override
+        public WeightFormat format() {
+            return WeightFormat.BF16;
+        }
+
+        @Override
+        public Bf16 rows(int from, int to) {
+            return new Bf16(bits.slice(2 * from * cols, 2 * (to - from) * cols), to - from, cols, this);
+        }
+
+        @Override
+        public long heldBytes() {
+            return 2L * rows * cols;
+        }
+
+        @Override
+        public void release() {
+            OffHeap.release(owner);
+        }
+    }
+
+    /** W as int8 rows q [rows, cols] (row-major from byte 0 of {@code q}) times scale[firstRow + o]. */
+    final class Int8 implements Frozen {
+        private final ByteBuffer q;
+        private final float[] scale;
+        private final int firstRow;
+        private final int rows;
+        private final int cols;
+        private final Object owner;
+
+        public Int8(ByteBuffer q, float[] scale, int firstRow, int rows, int cols, Object owner) {
+            if (q.capacity() < (long) rows * cols || scale.length < firstRow + rows) {
+                throw new IllegalArgumentException("int8 [" + rows + ", " + cols + "]: " + q.capacity() + " bytes, "
+                        + scale.length + " scales");
+            }
+            this.q = q;
+            this.scale = scale;
+            this.firstRow = firstRow;
+            this.rows = rows;
+            this.cols = cols;
+            this.owner = owner;
+        }
+
+        /**
+         * Symmetric per-row quantization of a float32 matrix: scale[o] = max|w[o]|/127 (1 for a zero row),
+         * q = round(w/scale) clamped to [−127, 127].
+         */
+        public static Int8 of(INDArray w /* [rows, cols] FLOAT */) {
+            int rows = (int) w.size(0);
+            int cols = (int) w.size(1);
+            OffHeap mem = OffHeap.allocate((long) rows * cols);
+            float[] scale = new float[rows];
+            ByteBuffer src = floats(w);
+            ByteBuffer dst = mem.bytes();
+            eachRow(rows, o -> {
+                int at = o * cols;
+                float max = 0;
+                for (int i = 0; i < cols; i++) {
+                    max = Math.max(max, Math.abs(src.getFloat(4 * (at + i))));
+                }
+                float s = max == 0 || !Float.isFinite(max) ? 1 : max / 127;
+                scale[o] = s;
+                for (int i = 0; i < cols; i++) {
+                    int k = Math.round(src.getFloat(4 * (at + i)) / s);
+                    dst.put(at + i, (byte) Math.max(-127, Math.min(127, k)));
+                }
+            });
+            return new Int8(mem.bytes(), scale, 0, rows, cols, mem);
+        }
+
+        public ByteBuffer q() {
+            return q;
+        }
+
+        /** The scale of row o of this matrix. */
+        public float scale(int o) {
+            return scale[firstRow + o];
+        }
+
+        @Override
+        public int rows() {
+            return rows;
+        }
+
+        @Override
+        public int cols() {
+            return cols;
+        }
+
+        @Override
+        public WeightFormat format() {
+            return WeightFormat.INT8;
+        }
+
+        @Override
+        public Int8 rows(int from, int to) {
+            return new Int8(q.slice(from * cols, (to - from) * cols), scale, firstRow + from, to - from, cols, this);
+        }
+
+        @Override
+        public long heldBytes() {
+            return (long) rows * cols + 4L * rows;
+        }
+
+        @Override
+        public void release() {
+            OffHeap.release(owner);
+        }
+    }
+
+    /** W in the given format (F32 or a compact one) from a float32 matrix; AS_STORED keeps float32. */
+    static Frozen of(INDArray w, WeightFormat format) {
+        return switch (format) {
+            case F32, AS_STORED -> new F32(w);
+            case BF16 -> Bf16.of(w);
+            case INT8 -> Int8.of(w);
+        };
+    }
+
+    /** The matrices stacked by rows, in the format of the first (all must share it): one new matrix. */
+    static Frozen concatRows(Frozen... parts) {
+        int cols = parts[0].cols();
+        int rows = 0;
+        for (Frozen p : parts) {
+            if (p.cols() != cols || p.format() != parts[0].format()) {
+                throw new IllegalArgumentException("cannot stack a " + p.format() + " [" + p.rows() + ", " + p.cols()
+                        + "] under a " + parts[0].format() + " [.., " + cols + "]");
+            }
+            rows += p.rows();
+        }
+        if (parts[0] instanceof F32) {
+            return new F32(Nd4j.concat(0, Arrays.stream(parts).map(p -> ((F32) p).array()).toArray(INDArray[]::new)));
+        }
+        if (parts[0] instanceof Bf16) {
+                OffHeap mem = OffHeap.allocate(2L * rows * cols);
+                int at = 0;
+                for (Frozen p : parts) {
+                    ByteBuffer src = ((Bf16) p).bits();
+                    int n = 2 * p.rows() * cols;
+                    mem.bytes().put(at, src, 0, n);
+                    at += n;
+                }
+                return new Bf16(mem.bytes(), rows, cols, mem);
+        }
+                OffHeap mem = OffHeap.allocate((long) rows * cols);
+                float[] scale = new float[rows];
+                int row = 0;
+                for (Frozen p : parts) {
+                    Int8 s = (Int8) p;
+                    mem.bytes().put(row * cols, s.q(), 0, p.rows() * cols);
+                    for (int o = 0; o < p.rows(); o++) {
+                        scale[row + o] = s.scale(o);
+                    }
+                    row += p.rows();
+                }
+                return new Int8(mem.bytes(), scale, 0, rows, cols, mem);
+    }
+
+    /** The elements of w in row-major order, in native byte order (w itself when it is dense). */
+    private static ByteBuffer floats(INDArray w) {
+        INDArray d = w.isView() || w.ordering() != 'c' ? w.dup('c') : w;
+        return d.data().asNio().order(ByteOrder.nativeOrder());
+    }
+
+    /** body(o) for every row o, spread over the cores (load-time work). */
+    private static void eachRow(int rows, java.util.function.IntConsumer body) {
+        java.util.stream.IntStream.range(0, rows).parallel().forEach(body);
+    }
+}

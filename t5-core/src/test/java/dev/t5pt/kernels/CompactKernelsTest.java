@@ -1,0 +1,116 @@
+package dev.t5pt.kernels;
+
+import dev.t5pt.weights.Frozen;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The compact-weight kernels: bfloat16 upcast and matVec give exactly the bits of the float32 kernels on the
+ * upcast matrix; int8 upcast is scale·q exactly and its matVec is within float rounding of the upcast's; the
+ * Vector API kernels against their ND4J twins; row views of both formats.
+ */
+class CompactKernelsTest {
+    final Kernels fast = new VectorKernels();
+    final Kernels ref = new Nd4jKernels();
+    final Random rnd = new Random(7);
+
+    INDArray randn(long... shape) {
+        Nd4j.getRandom().setSeed(rnd.nextLong());
+        return Nd4j.randn(DataType.FLOAT, shape);
+    }
+
+    static INDArray upcast(Kernels k, Frozen w) {
+        INDArray out = Nd4j.create(DataType.FLOAT, w.rows(), w.cols());
+        k.upcast(w, 0, w.rows(), out, 0);
+        return out;
+    }
+
+    @Test
+    void bf16UpcastIsExactAndTwinsAgree() {
+        for (int d : new int[]{1, 7, 16, 67, 512}) {
+            INDArray w = randn(37, d);
+            Frozen.Bf16 b = Frozen.Bf16.of(w);
+            INDArray a = upcast(fast, b);
+            assertEquals(a, upcast(ref, b), "Vector API vs ND4J upcast, d=" + d);
+            // each value is the nearest bfloat16 of the float: the float with its low 16 bits rounded away
+            for (int i = 0; i < 37; i++) {
+                for (int j = 0; j < d; j++) {
+                    float x = w.getFloat(i, j);
+                    float y = a.getFloat(i, j);
+                    assertEquals(0, Float.floatToRawIntBits(y) & 0xffff);
+                    assertTrue(Math.abs(x - y) <= Math.abs(x) * 0x1p-8, x + " -> " + y);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bf16MatVecGivesTheBitsOfItsUpcast() {
+        for (int d : new int[]{5, 16, 67, 512}) {
+            for (int n = 1; n <= Kernels.MATVEC_MAX_ROWS; n++) {
+                Frozen.Bf16 w = Frozen.Bf16.of(randn(300, d));
+                INDArray x = randn(n, d);
+                INDArray y = Nd4j.create(DataType.FLOAT, n, 300);
+                INDArray y32 = Nd4j.create(DataType.FLOAT, n, 300);
+                fast.matVec(x, w, y);
+                fast.matVec(x, upcast(fast, w), y32);
+                assertArrayEquals(y32.data().asFloat(), y.data().asFloat(), "d=" + d + " n=" + n);
+                INDArray yr = Nd4j.create(DataType.FLOAT, n, 300);
+                ref.matVec(x, w, yr);
+                KernelTwinsTest.close(yr, y, 1e-5);
+            }
+        }
+    }
+
+    @Test
+    void int8UpcastAndMatVec() {
+        for (int d : new int[]{3, 16, 67, 512}) {
+            INDArray w = randn(90, d);
+            Frozen.Int8 q = Frozen.Int8.of(w);
+            INDArray a = upcast(fast, q);
+            assertEquals(a, upcast(ref, q), "Vector API vs ND4J upcast, d=" + d);
+            for (int o = 0; o < 90; o++) {
+                float max = w.getRow(o).amaxNumber().floatValue();
+                for (int j = 0; j < d; j++) {   // within half a step of the row's grid, and exactly on it
+                    assertTrue(Math.abs(a.getFloat(o, j) - w.getFloat(o, j)) <= 0.5f * max / 127 * 1.0001f);
+                    assertEquals(a.getFloat(o, j), q.scale(o) * Math.round(a.getFloat(o, j) / q.scale(o)));
+                }
+            }
+            INDArray x = randn(3, d);
+            INDArray y = Nd4j.create(DataType.FLOAT, 3, 90);
+            INDArray yUp = Nd4j.create(DataType.FLOAT, 3, 90);
+            INDArray yr = Nd4j.create(DataType.FLOAT, 3, 90);
+            fast.matVec(x, q, y);
+            fast.matVec(x, a, yUp);
+            ref.matVec(x, q, yr);
+            KernelTwinsTest.close(yUp, y, 1e-5);
+            KernelTwinsTest.close(yr, y, 1e-5);
+        }
+    }
+
+    @Test
+    void rowViewsAndGathers() {
+        INDArray w = randn(40, 24);
+        for (Frozen f : new Frozen[]{Frozen.Bf16.of(w), Frozen.Int8.of(w)}) {
+            INDArray all = upcast(fast, f);
+            Frozen mid = f.rows(10, 30);
+            assertEquals(all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(10, 30), org.nd4j.linalg.indexing.NDArrayIndex.all()),
+                    upcast(fast, mid));
+            assertEquals(upcast(ref, mid), upcast(fast, mid));
+            Frozen stacked = Frozen.concatRows(f.rows(0, 10), mid, f.rows(30, 40));
+            assertEquals(all, upcast(fast, stacked));
+            INDArray g = Nd4j.create(DataType.FLOAT, 3, 24);
+            fast.gatherRows(f, new int[]{39, 0, 17}, g, 0);
+            assertEquals(all.getRow(39), g.getRow(0));
+            assertEquals(all.getRow(17), g.getRow(2));
+        }
+    }
+}
