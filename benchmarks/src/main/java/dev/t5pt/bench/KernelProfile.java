@@ -10,6 +10,9 @@ import dev.t5pt.model.Batch;
 import dev.t5pt.model.Retain;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.perf.Workloads;
+import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.WeightFormat;
+import dev.t5pt.weights.WeightOptions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +29,7 @@ import java.util.TreeMap;
  * dense GEMM shapes of the step are timed alone for their GFLOP/s.
  * Usage: {@code OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=16 java --add-modules jdk.incubator.vector
  * -XX:CompileCommand=quiet -XX:CompileCommand=inline,dev.t5pt.kernels.VectorMath::* -cp benchmarks/target/benchmarks.jar
- * dev.t5pt.bench.KernelProfile step|encoder|decode [t5-small|t5-base-lm-adapt]} (the launcher's JVM options)
+ * dev.t5pt.bench.KernelProfile step|encoder|decode [SHAPE [f32|bf16|int8]]} (the launcher's JVM options)
  */
 public final class KernelProfile {
     private KernelProfile() {
@@ -50,8 +53,10 @@ public final class KernelProfile {
                     if (key.equals("batchedMatmul")) {
                         key += " " + java.util.Arrays.toString(((INDArray) a[0]).shape()) + (((Boolean) a[1]) ? "ᵀ" : "")
                                 + "·" + java.util.Arrays.toString(((INDArray) a[2]).shape()) + (((Boolean) a[3]) ? "ᵀ" : "");
-                    } else if (key.equals("matVec")) {
-                        key += " out=" + ((INDArray) a[1]).size(0);
+                    } else if (key.equals("matVec") || key.equals("matVecCompact")) {
+                        key += a[1] instanceof Frozen f ? " " + f.format() + " out=" + f.rows() : " out=" + ((INDArray) a[1]).size(0);
+                    } else if (key.equals("upcast")) {
+                        key += " " + ((Frozen) a[0]).format();
                     }
                     long dt = System.nanoTime() - t0;
                     synchronized (stats) {
@@ -63,7 +68,8 @@ public final class KernelProfile {
                 });
         T5Model model;
         try {
-            model = T5Model.build(cfg, new RandomWeights(1), timed);
+            model = T5Model.build(cfg, new RandomWeights(1), timed,
+                    WeightOptions.of(args.length > 2 ? WeightFormat.parse(args[2]) : WeightFormat.F32));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

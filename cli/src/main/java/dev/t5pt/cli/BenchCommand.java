@@ -3,6 +3,9 @@ package dev.t5pt.cli;
 import dev.t5pt.perf.PeakMemory;
 import dev.t5pt.model.Dropout;
 import dev.t5pt.perf.Workloads;
+import dev.t5pt.config.T5Config;
+import dev.t5pt.weights.WeightFormat;
+import dev.t5pt.weights.WeightOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,8 +35,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "the headline numbers in under two minutes: T5-small step, encoder, decode")
     boolean quick;
 
-    @Option(names = "--shape", defaultValue = "t5-small", description = "t5-small or t5-base-lm-adapt (default: ${DEFAULT-VALUE})")
+    @Option(names = "--shape", defaultValue = "t5-small", description = "t5-small, t5-base-lm-adapt, t5-large-lm-adapt, "
+            + "t5-xl-lm-adapt or t5-xxl-lm-adapt (default: ${DEFAULT-VALUE})")
     String shape;
+
+    @Option(names = "--weights", paramLabel = "FORMAT[,FORMAT...]", split = ",", converter = WeightsOption.FormatConverter.class,
+            description = {"hold the random model's matrices as f32, bf16 or int8, drawn straight into that format "
+                    + "(default: f32); several formats run one after another in this process, one result each "
+                    + "(e.g. f32,bf16,int8 to compare decode speeds in the same run)"})
+    List<WeightFormat> weights;
+
+    @Option(names = "--keep-f32", paramLabel = "NAME", split = ",",
+            description = "matrices kept in f32 whatever --weights says (see tune --help; default: shared under int8)")
+    List<String> keepF32;
 
     @Option(names = "--reps", defaultValue = "5", description = "timed repetitions (default: ${DEFAULT-VALUE})")
     int reps;
@@ -80,35 +94,54 @@ final class BenchCommand implements Callable<Integer> {
                     "--dropout: expected a rate in [0, 1), found " + dropout);
         }
         Dropout drop = new Dropout(dropout, 42);
-        Runnable run;
-        Workloads w = new Workloads(Workloads.shape(shape), 42);
-        switch (workload) {
-            case "step" -> run = () -> w.step(checkpointing, drop);
-            case "encoder" -> run = w::encoder;
-            case "decode" -> run = () -> w.decode(tokens);
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        if (!List.of("step", "encoder", "decode").contains(workload)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "WORKLOAD: expected step, encoder or decode, found " + workload);
         }
-        Timing t = time(run, warmup, warmupSeconds, maxWarmupSeconds, reps);
+        T5Config config;
+        try {
+            config = Workloads.shape(shape);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        for (WeightFormat format : weights == null ? List.of(WeightFormat.F32) : weights) {
+            WeightOptions held = keepF32 == null ? WeightOptions.of(format)
+                    : new WeightOptions(format, keepF32.stream().filter(k -> !k.equals("none")).toList());
+            long t0 = System.nanoTime();
+            Workloads w = new Workloads(config, 42, held);
+            double loadSeconds = (System.nanoTime() - t0) / 1e9;
+            Runnable run = switch (workload) {
+                case "step" -> () -> w.step(checkpointing, drop);
+                case "encoder" -> w::encoder;
+                default -> () -> w.decode(tokens);
+            };
+            report(w, format, loadSeconds, time(run, warmup, warmupSeconds, maxWarmupSeconds, reps));
+        }
+        return 0;
+    }
+
+    /** One result: a JSON object on one line, or two lines of text. */
+    private void report(Workloads w, WeightFormat format, double loadSeconds, Timing t) {
         double[] sorted = t.sorted();
         double median = median(sorted);
         long rss = PeakMemory.peakRssMb();
+        long heldMb = Math.round(w.model().heldBytes() / 1048576.0);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"checkpointing\": %b, \"dropout\": %s, \"reps\": %d, "
-                            + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"kernels\": \"%s\", \"openblas_coretype\": \"%s\", "
-                            + "\"warmup_s\": %.1f, \"jit_ms\": %d}%n",
-                    workload, shape, checkpointing, dropout, reps, median, sorted[0], sorted[reps - 1],
+            out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"weights\": \"%s\", \"checkpointing\": %b, \"dropout\": %s, \"reps\": %d, "
+                            + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"weights_mb\": %d, \"load_s\": %.2f, "
+                            + "\"kernels\": \"%s\", \"openblas_coretype\": \"%s\", \"warmup_s\": %.1f, \"jit_ms\": %d}%n",
+                    workload, shape, format, checkpointing, dropout, reps, median, sorted[0], sorted[reps - 1],
                     workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
-                    rss, w.model().kernels().name(), openBlasCoreType(), t.warmupSeconds(), t.jitMs());
+                    rss, heldMb, loadSeconds, w.model().kernels().name(), openBlasCoreType(), t.warmupSeconds(), t.jitMs());
         } else {
-            out.printf(Locale.ROOT, "%s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape,
+            out.printf(Locale.ROOT, "%s %s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape, format,
                     (checkpointing ? " (checkpointing)" : "") + (dropout > 0 ? " (dropout " + dropout + ")" : ""), median, sorted[0], sorted[reps - 1], reps,
                     workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
-            out.printf(Locale.ROOT, "  (after %.1f s of warm-up; the JIT compiled for %d ms during the timed repetitions)%n",
-                    t.warmupSeconds(), t.jitMs());
+            out.printf(Locale.ROOT, "  (weights %d MB, made in %.1f s; after %.1f s of warm-up; the JIT compiled for %d ms during the timed repetitions)%n",
+                    heldMb, loadSeconds, t.warmupSeconds(), t.jitMs());
         }
-        return 0;
+        out.flush();
     }
 
     /** The OpenBLAS kernels ND4J's GEMMs were asked to use (the launcher chooses them), or "auto". */
@@ -130,7 +163,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * {@code reps} timed runs after the warm-up: at least {@code warmup} runs and {@code minSeconds}, then more
-     * until the JIT is quiet, or {@code maxSeconds} have passed.
+     * until the JIT is quiet, or {@code maxSeconds} have passed. {@code warmup} 0: no warm-up at all (a run that
+     * takes minutes, timed cold).
      */
     static Timing time(Runnable run, int warmup, double minSeconds, double maxSeconds, int reps) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -139,7 +173,7 @@ final class BenchCommand implements Callable<Integer> {
         List<long[]> ends = new ArrayList<>();  // {nanoTime, JIT ms so far}: at the start and after each run
         ends.add(new long[]{start, measured ? jit.getTotalCompilationTime() : 0});
         int from = 0;                            // the window: ends[from ..], the runs of the last QUIET_SECONDS
-        for (int i = 0; ; i++) {
+        for (int i = 0; warmup > 0; i++) {
             run.run();
             long now = System.nanoTime();
             ends.add(new long[]{now, measured ? jit.getTotalCompilationTime() : 0});

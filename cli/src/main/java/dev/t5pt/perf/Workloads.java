@@ -9,6 +9,7 @@ import dev.t5pt.model.Retain;
 import dev.t5pt.model.Dropout;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tune.Adafactor;
+import dev.t5pt.weights.WeightOptions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -34,18 +35,31 @@ public final class Workloads {
     private long steps;
 
     public Workloads(T5Config config, long seed) {
-        this.model = T5Model.random(config, seed);
+        this(config, seed, WeightOptions.AS_STORED);
+    }
+
+    /** The workloads on a random model whose matrices are drawn straight into the format held asks for. */
+    public Workloads(T5Config config, long seed, WeightOptions held) {
+        this.model = T5Model.random(config, seed, held);
         this.batch = randomBatch(config, BATCH, INPUT_TOKENS, TARGET_TOKENS, new Random(seed));
         Nd4j.getRandom().setSeed(seed);
         this.prompt = Nd4j.rand(DataType.FLOAT, PROMPT_LENGTH, config.dModel()).subi(0.5);
     }
 
-    /** Named shapes: t5-small and t5-base-lm-adapt. */
+    /** The named shapes. */
+    public static final java.util.List<String> SHAPES = java.util.List.of("t5-small", "t5-base-lm-adapt",
+            "t5-large-lm-adapt", "t5-xl-lm-adapt", "t5-xxl-lm-adapt");
+
+    /** A named shape (see {@link #SHAPES}). */
     public static T5Config shape(String name) {
         return switch (name) {
             case "t5-small" -> T5Config.t5Small();
             case "t5-base-lm-adapt" -> T5Config.t5BaseLmAdapt();
-            default -> throw new IllegalArgumentException("--shape: expected t5-small or t5-base-lm-adapt, found " + name);
+            case "t5-large-lm-adapt" -> T5Config.t5LargeLmAdapt();
+            case "t5-xl-lm-adapt" -> T5Config.t5XlLmAdapt();
+            case "t5-xxl-lm-adapt" -> T5Config.t5XxlLmAdapt();
+            default -> throw new IllegalArgumentException("--shape: expected one of " + String.join(", ", SHAPES)
+                    + ", found " + name);
         };
     }
 

@@ -75,6 +75,24 @@ public record T5Config(
                 FeedForwardProj.GATED_GELU, false, 0, 1, 0);
     }
 
+    /** google/t5-large-lm-adapt (T5 1.1 LM-adapted large, 780M). */
+    public static T5Config t5LargeLmAdapt() {
+        return new T5Config(32128, 1024, 64, 2816, 24, 24, 16, 32, 128, 0.1, 1e-6,
+                FeedForwardProj.GATED_GELU, false, 0, 1, 0);
+    }
+
+    /** google/t5-xl-lm-adapt (T5 1.1 LM-adapted XL, 3B). */
+    public static T5Config t5XlLmAdapt() {
+        return new T5Config(32128, 2048, 64, 5120, 24, 24, 32, 32, 128, 0.1, 1e-6,
+                FeedForwardProj.GATED_GELU, false, 0, 1, 0);
+    }
+
+    /** google/t5-xxl-lm-adapt (T5 1.1 LM-adapted XXL, 11B: the paper's headline size). */
+    public static T5Config t5XxlLmAdapt() {
+        return new T5Config(32128, 4096, 64, 10240, 24, 24, 64, 32, 128, 0.1, 1e-6,
+                FeedForwardProj.GATED_GELU, false, 0, 1, 0);
+    }
+
     /** Reads {@code config.json}; every problem is reported with the file name. */
     public static T5Config load(Path file) throws IOException {
         JsonNode root;

@@ -38,9 +38,9 @@ final class CompactKernels {
                 .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** W int8 values at byte at of b as float32. */
-    static FloatVector int8(ByteBuffer b, int at) {
-        return (FloatVector) ByteVector.fromByteBuffer(SB, b, at, LE).convertShape(VectorOperators.B2F, S, 0);
+    /** W int8 values from q[at] as float32. */
+    static FloatVector int8(byte[] q, int at) {
+        return (FloatVector) ByteVector.fromArray(SB, q, at).convertShape(VectorOperators.B2F, S, 0);
     }
 
     /** y = x·Wᵀ for a few rows; x: [N, in], y: [N, out]; W compact [out, in]. */
@@ -57,24 +57,110 @@ final class CompactKernels {
             ByteBuffer wb = b.bits();
             KernelTeam.run(chunks, c -> {
                 float[] lanes = new float[W];
-                for (int o = range(out, chunks, c), to = range(out, chunks, c + 1); o < to; o++) {
+                float[] dots = new float[ROWS];
+                int o = range(out, chunks, c);
+                int to = range(out, chunks, c + 1);
+                for (; o + ROWS <= to; o += ROWS) {
+                    for (int r = 0; r < rows; r++) {
+                        dotBf16Rows(wb, o * in * 2, xb, x0 + r * in * 4, in, lanes, dots);
+                        for (int i = 0; i < ROWS; i++) {
+                            yb.putFloat(y0 + (r * out + o + i) * 4, dots[i]);
+                        }
+                    }
+                }
+                for (; o < to; o++) {
                     for (int r = 0; r < rows; r++) {
                         yb.putFloat(y0 + (r * out + o) * 4, dotBf16(wb, o * in * 2, xb, x0 + r * in * 4, in, lanes));
                     }
                 }
             });
         } else if (w instanceof Frozen.Int8 q) {
-            ByteBuffer qb = q.q();
+            byte[] qb = q.q();
+            int q0 = q.at();
             KernelTeam.run(chunks, c -> {
-                for (int o = range(out, chunks, c), to = range(out, chunks, c + 1); o < to; o++) {
-                    float s = q.scale(o);
+                float[] dots = new float[ROWS];
+                int o = range(out, chunks, c);
+                int to = range(out, chunks, c + 1);
+                for (; o + ROWS <= to; o += ROWS) {
                     for (int r = 0; r < rows; r++) {
-                        yb.putFloat(y0 + (r * out + o) * 4, s * dotInt8(qb, o * in, xb, x0 + r * in * 4, in));
+                        dotInt8Rows(qb, q0 + o * in, xb, x0 + r * in * 4, in, dots);
+                        for (int i = 0; i < ROWS; i++) {
+                            yb.putFloat(y0 + (r * out + o + i) * 4, q.scale(o + i) * dots[i]);
+                        }
+                    }
+                }
+                for (; o < to; o++) {
+                    for (int r = 0; r < rows; r++) {
+                        yb.putFloat(y0 + (r * out + o) * 4, q.scale(o) * dotInt8(qb, q0 + o * in, xb, x0 + r * in * 4, in));
                     }
                 }
             });
         } else {
             throw new IllegalArgumentException("expected a compact matrix, found " + w.format());
+        }
+    }
+
+    /** Weight rows per pass over x: each load of x serves four rows (one accumulator each). */
+    static final int ROWS = 4;
+
+    /**
+     * {@link #dotBf16} of ROWS consecutive rows (n values each, from byte wt) with one x, into out: each row with
+     * its own accumulator, in dotBf16's order, so each value is what dotBf16 gives it alone.
+     */
+    static void dotBf16Rows(ByteBuffer w, int wt, ByteBuffer x, int xt, int n, float[] lanes, float[] out) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int row = n * 2;
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            FloatVector xv = FloatVector.fromByteBuffer(S, x, xt + j * 4, LE);
+            acc0 = bf16(w, wt + j * 2).fma(xv, acc0);
+            acc1 = bf16(w, wt + row + j * 2).fma(xv, acc1);
+            acc2 = bf16(w, wt + 2 * row + j * 2).fma(xv, acc2);
+            acc3 = bf16(w, wt + 3 * row + j * 2).fma(xv, acc3);
+        }
+        acc0.intoArray(lanes, 0);
+        out[0] = VectorMath.sum(lanes);
+        acc1.intoArray(lanes, 0);
+        out[1] = VectorMath.sum(lanes);
+        acc2.intoArray(lanes, 0);
+        out[2] = VectorMath.sum(lanes);
+        acc3.intoArray(lanes, 0);
+        out[3] = VectorMath.sum(lanes);
+        for (int i = 0; i < ROWS; i++) {
+            float s = out[i];
+            for (int t = j; t < n; t++) {
+                s += HalfFloats.bf16ToFloat(w.getShort(wt + i * row + t * 2)) * x.getFloat(xt + t * 4);
+            }
+            out[i] = s;
+        }
+    }
+
+    /** Σ x·q for ROWS consecutive int8 rows (n values each, from byte qt), one accumulator per row, into out. */
+    static void dotInt8Rows(byte[] q, int qt, ByteBuffer x, int xt, int n, float[] out) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int j = 0;
+        for (; SB != null && j <= n - W; j += W) {
+            FloatVector xv = FloatVector.fromByteBuffer(S, x, xt + j * 4, LE);
+            acc0 = int8(q, qt + j).fma(xv, acc0);
+            acc1 = int8(q, qt + n + j).fma(xv, acc1);
+            acc2 = int8(q, qt + 2 * n + j).fma(xv, acc2);
+            acc3 = int8(q, qt + 3 * n + j).fma(xv, acc3);
+        }
+        out[0] = acc0.reduceLanes(VectorOperators.ADD);
+        out[1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[2] = acc2.reduceLanes(VectorOperators.ADD);
+        out[3] = acc3.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float xj = x.getFloat(xt + j * 4);
+            for (int i = 0; i < ROWS; i++) {
+                out[i] += xj * q[qt + i * n + j];
+            }
         }
     }
 
@@ -98,7 +184,7 @@ final class CompactKernels {
     }
 
     /** Σ x[i]·q[i] over n values; two accumulators (any fixed order will do for int8). */
-    static float dotInt8(ByteBuffer q, int qt, ByteBuffer x, int xt, int n) {
+    static float dotInt8(byte[] q, int qt, ByteBuffer x, int xt, int n) {
         FloatVector acc0 = FloatVector.zero(S);
         FloatVector acc1 = acc0;
         int j = 0;
@@ -108,7 +194,7 @@ final class CompactKernels {
         }
         float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
-            s += x.getFloat(xt + j * 4) * q.get(qt + j);
+            s += x.getFloat(xt + j * 4) * q[qt + j];
         }
         return s;
     }
@@ -134,18 +220,18 @@ final class CompactKernels {
                 }
             });
         } else if (w instanceof Frozen.Int8 q) {
-            ByteBuffer qb = q.q();
+            byte[] qb = q.q();
             parallel(to - from, 1, cols, (f, t) -> {
                 for (int o = from + f; o < from + t; o++) {
                     float s = q.scale(o);
-                    int src = o * cols;
+                    int src = q.at() + o * cols;
                     int out = d0 + (o - from) * cols * 4;
                     int j = 0;
                     for (; SB != null && j <= cols - W; j += W) {
                         int8(qb, src + j).mul(s).intoByteBuffer(db, out + j * 4, LE);
                     }
                     for (; j < cols; j++) {
-                        db.putFloat(out + j * 4, qb.get(src + j) * s);
+                        db.putFloat(out + j * 4, qb[src + j] * s);
                     }
                 }
             });

@@ -230,9 +230,9 @@ public interface Kernels {
      * out[n] = argmax_o (x·Wᵀ)[n, o] exactly as {@link #matVec} then {@link #argmaxRows} would give it: greedy
      * decoding's pick when nobody needs the logits. A kernel may use screen, W's 8-bit copy with error bounds, to
      * compute in full only the rows that can hold the maximum. x: [N, D] with N ≤ {@link #MATVEC_MAX_ROWS};
-     * w: [V, D]; screen: {@code QuantizedRows.of(w)}; scratch: [N, V], overwritten.
+     * w: [V, D] held as float32 or bfloat16; screen: {@code QuantizedRows.of(w)}; scratch: [N, V], overwritten.
      */
-    default void argmaxOfProduct(INDArray x, INDArray w, QuantizedRows screen, INDArray scratch, int[] out) {
+    default void argmaxOfProduct(INDArray x, Frozen w, QuantizedRows screen, INDArray scratch, int[] out) {
         matVec(x, w, scratch);
         argmaxRows(scratch, out);
     }

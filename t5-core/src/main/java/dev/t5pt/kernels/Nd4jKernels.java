@@ -211,18 +211,10 @@ public final class Nd4jKernels implements Kernels {
             for (int o = from; o < to; o++) {
                 scales[o - from] = q.scale(o);
             }
-            rows = held(q.q(), (long) from * w.cols(), org.nd4j.linalg.api.buffer.DataType.BYTE, to - from, w.cols())
-                    .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).muliColumnVector(Nd4j.createFromArray(scales).reshape(to - from, 1));
+            byte[] values = java.util.Arrays.copyOfRange(q.q(), q.at() + from * w.cols(), q.at() + to * w.cols());
+            rows = Nd4j.createFromArray(values).reshape(to - from, w.cols()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).muliColumnVector(Nd4j.createFromArray(scales).reshape(to - from, 1));
         }
         dst.get(NDArrayIndex.interval(dstRow, dstRow + (to - from)), NDArrayIndex.all()).assign(rows);
-    }
-
-    /** An ND4J array of the given type over a copy of rows × cols elements of b from byte at. */
-    private static INDArray held(java.nio.ByteBuffer b, long at, org.nd4j.linalg.api.buffer.DataType type, int rows, int cols) {
-        int n = Math.multiplyExact(rows, cols) * type.width();
-        java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocateDirect(n).order(java.nio.ByteOrder.nativeOrder());
-        copy.put(0, b, (int) at, n);
-        return Nd4j.create(Nd4j.createBuffer(copy, type, rows * cols), new long[]{rows, cols}, new long[]{cols, 1}, 0, 'c', type);
     }
 
     @Override

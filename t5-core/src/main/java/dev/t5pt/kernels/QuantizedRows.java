@@ -38,6 +38,18 @@ public final class QuantizedRows {
         this.bound = new double[rows];
     }
 
+    /** The 8-bit copy of a held matrix (float32, or bfloat16 through a float32 upcast made for the purpose). */
+    public static QuantizedRows of(dev.t5pt.weights.Frozen w, Kernels kernels) {
+        if (w instanceof dev.t5pt.weights.Frozen.F32 f) {
+            return of(f.array());
+        }
+        INDArray full = org.nd4j.linalg.factory.Nd4j.createUninitialized(org.nd4j.linalg.api.buffer.DataType.FLOAT, w.rows(), w.cols());
+        kernels.upcast(w, 0, w.rows(), full, 0);
+        QuantizedRows r = of(full);
+        full.close();
+        return r;
+    }
+
     /** The 8-bit copy of w [V, D] (FLOAT, 'c'-ordered, contiguous) and its bounds. */
     public static QuantizedRows of(INDArray w) {
         if (w.rank() != 2) {

@@ -5,6 +5,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.ByteBuffer;
 
@@ -12,7 +13,8 @@ import static dev.t5pt.kernels.VectorSupport.*;
 
 /**
  * Greedy decoding's argmax of x·Wᵀ through the 8-bit screen of W ({@link QuantizedRows}, whose bound it
- * relies on): only rows whose upper bound reaches the best lower bound are computed in full.
+ * relies on): only rows whose upper bound reaches the best lower bound are computed in full, from W as held
+ * (float32, or bfloat16 through the bfloat16 matVec's dot product).
  */
 final class ScreenedArgmax {
     private ScreenedArgmax() {
@@ -28,19 +30,20 @@ final class ScreenedArgmax {
      * with matVec's own dot product, in index order: the same values, the same first maximum. Non-finite values
      * anywhere: returns false, and the caller computes the full product instead.
      */
-    static boolean argmaxOfProduct(INDArray x, INDArray w, QuantizedRows screen, INDArray scratch, int[] out) {
+    static boolean argmaxOfProduct(INDArray x, Frozen w, QuantizedRows screen, INDArray scratch, int[] out) {
         int rows = (int) x.size(0);
         int in = (int) x.size(1);
-        int v = (int) w.size(0);
+        int v = w.rows();
         if (screen.rows != v || screen.cols != in) {
             throw new IllegalArgumentException("screen: expected the 8-bit copy of a [" + v + ", " + in + "] matrix, found ["
                     + screen.rows + ", " + screen.cols + "]");
         }
         ByteBuffer xb = HostMemory.bytes(x);
-        ByteBuffer wb = HostMemory.bytes(w);
+        boolean bf16 = w instanceof Frozen.Bf16;
+        ByteBuffer wb = bf16 ? ((Frozen.Bf16) w).bits() : HostMemory.bytes(((Frozen.F32) w).array());
         ByteBuffer ab = HostMemory.bytes(scratch);
         int x0 = HostMemory.base(x);
-        int w0 = HostMemory.base(w);
+        int w0 = bf16 ? 0 : HostMemory.base(((Frozen.F32) w).array());
         int a0 = HostMemory.base(scratch);
         int groups = v / SCREEN_ROWS;
         int chunks = Math.max(1, Math.min(groups, PARALLELISM * 16));
@@ -54,7 +57,7 @@ final class ScreenedArgmax {
                 KernelTeam.run(chunks, c -> parts[c] = screenPart(xb, xr, screen, norm, ab, ar,
                         c == 0 ? 0 : (int) ((long) groups * c / chunks) * SCREEN_ROWS,
                         c == chunks - 1 ? v : (int) ((long) groups * (c + 1) / chunks) * SCREEN_ROWS));
-                best = exactArgmax(parts, screen, norm, ab, ar, wb, w0, xb, xr);
+                best = exactArgmax(parts, screen, norm, ab, ar, wb, w0, bf16, xb, xr);
             }
             if (best < 0) {                                          // non-finite somewhere: no screening
                 return false;
@@ -66,10 +69,11 @@ final class ScreenedArgmax {
 
     /**
      * The first row holding the maximum of x·w_o among the screened parts' candidates, each computed in full with
-     * matVec's dot product; -1 when the largest lower bound or a candidate's value is not finite.
+     * matVec's dot product (float32 or bfloat16 rows at wb); -1 when the largest lower bound or a candidate's value
+     * is not finite.
      */
     static int exactArgmax(ScreenPart[] parts, QuantizedRows screen, double norm, ByteBuffer ab, int ar,
-                                   ByteBuffer wb, int w0, ByteBuffer xb, int xr) {
+                                   ByteBuffer wb, int w0, boolean bf16, ByteBuffer xb, int xr) {
         double m = Double.NEGATIVE_INFINITY;                         // the largest lower bound
         for (ScreenPart p : parts) {
             m = Math.max(m, p.lower);                                // NaN stays NaN
@@ -88,7 +92,8 @@ final class ScreenedArgmax {
                 if (ab.getFloat(ar + o * 4) + norm * screen.bound[o] < m) {
                     continue;                                        // its value is below m's row's
                 }
-                float y = dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
+                float y = bf16 ? CompactKernels.dotBf16(wb, o * in * 2, xb, xr, in, lanes)
+                        : dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
                 if (Float.isNaN(y)) {
                     return -1;
                 }

@@ -147,7 +147,7 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void argmaxOfProduct(INDArray x, INDArray w, QuantizedRows screen, INDArray scratch, int[] out) {
+    public void argmaxOfProduct(INDArray x, Frozen w, QuantizedRows screen, INDArray scratch, int[] out) {
         if (!ScreenedArgmax.argmaxOfProduct(x, w, screen, scratch, out)) {
             Kernels.super.argmaxOfProduct(x, w, screen, scratch, out);   // a non-finite value somewhere: no screening
         }

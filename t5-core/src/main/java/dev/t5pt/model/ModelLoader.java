@@ -41,7 +41,9 @@ final class ModelLoader {
     }
 
     private T5Model build(Kernels kernels) throws IOException {
-        Frozen shared = matrix("shared.weight", c.vocabSize(), c.dModel());
+        // a tied embedding is also the LM head, read whole for every token: it is held as lm_head would be
+        Frozen shared = w.matrix("shared.weight", held.formatOf(c.tieWordEmbeddings() ? "lm_head.weight" : "shared.weight"),
+                c.vocabSize(), c.dModel());
         List<EncoderBlock> enc = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "encoder.block." + i + ".layer.";

@@ -251,13 +251,14 @@ public final class T5Model {
      * up to {@link Kernels#MATVEC_MAX_ROWS} rows, more go through the logits). hidden: [N, D].
      */
     public void argmaxLogits(Activations act, String prefix, INDArray hidden, int[] out) {
-        if (hidden.size(0) > Kernels.MATVEC_MAX_ROWS || !(lmHead.weight() instanceof Frozen.F32 head)) {
+        // an int8 head is read whole: its 1-byte rows cost what the 8-bit screen costs
+        if (hidden.size(0) > Kernels.MATVEC_MAX_ROWS || lmHead.weight() instanceof Frozen.Int8) {
             kernels.argmaxRows(logits(act, prefix, hidden), out);
             return;
         }
         INDArray in = headInput(act, prefix, hidden);
         INDArray scratch = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
-        kernels.argmaxOfProduct(in, head.array(), headScreen(head.array()), scratch, out);
+        kernels.argmaxOfProduct(in, lmHead.weight(), headScreen(), scratch, out);
     }
 
     /** The head's input: hidden, times d_model^-0.5 when the head is the tied embedding. */
@@ -270,13 +271,13 @@ public final class T5Model {
         return in;
     }
 
-    private QuantizedRows headScreen(INDArray head) {
+    private QuantizedRows headScreen() {
         QuantizedRows s = headScreen;
         if (s == null) {
             synchronized (this) {
                 s = headScreen;
                 if (s == null) {
-                    s = QuantizedRows.of(head);
+                    s = QuantizedRows.of(lmHead.weight(), kernels);
                     headScreen = s;
                 }
             }

@@ -9,9 +9,10 @@ import java.util.List;
  * {@code decoder.block.3.layer.2.DenseReluDense.wo.weight}, {@code lm_head} matches {@code lm_head.weight}.
  *
  * <p>{@link #of} keeps the token embedding {@code shared} in float32 under int8, as bitsandbytes' 8-bit loading
- * leaves embeddings unquantized: a lookup table costs nothing to hold precisely when untied (it is gathered, not
- * multiplied), and it is the largest single source of int8 error on the fixtures (logits max-abs relative error
- * 7.3% → 5.7% on tiny-v1_1, 7.1% → 4.3% on tiny-lm-adapt-prompt).
+ * leaves embeddings unquantized: an untied embedding is only gathered, never multiplied, so holding it precisely
+ * costs no speed, and it is the largest single source of int8 error on the fixtures (logits max-abs relative
+ * error 7.3% → 5.7% on tiny-v1_1, 7.1% → 4.3% on tiny-lm-adapt-prompt). A tied embedding (T5 v1.0) is also the
+ * LM head, read whole for every decoded token: the loader holds it as {@code lm_head} would be held.
  */
 public record WeightOptions(WeightFormat format, List<String> keepF32) {
     public static final WeightOptions AS_STORED = new WeightOptions(WeightFormat.AS_STORED, List.of());

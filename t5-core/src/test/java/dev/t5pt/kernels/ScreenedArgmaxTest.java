@@ -1,5 +1,6 @@
 package dev.t5pt.kernels;
 
+import dev.t5pt.weights.Frozen;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,8 +35,27 @@ class ScreenedArgmaxTest {
 
     int[] screened(INDArray x, INDArray w) {
         int[] out = new int[(int) x.size(0)];
-        fast.argmaxOfProduct(x, w, QuantizedRows.of(w), Nd4j.create(DataType.FLOAT, x.size(0), w.size(0)), out);
+        fast.argmaxOfProduct(x, new Frozen.F32(w), QuantizedRows.of(w), Nd4j.create(DataType.FLOAT, x.size(0), w.size(0)), out);
         return out;
+    }
+
+    @Test
+    void bf16HeadsPickWhatTheirFullProductPicks() {
+        for (int d : new int[]{15, 16, 100, 512}) {
+            for (int v : new int[]{3, 257, 4099}) {
+                Frozen.Bf16 w = Frozen.Bf16.of(randn(v, d));
+                for (int n = 1; n <= Kernels.MATVEC_MAX_ROWS; n++) {
+                    INDArray x = randn(n, d);
+                    INDArray y = Nd4j.create(DataType.FLOAT, n, v);
+                    int[] full = new int[n];
+                    fast.matVec(x, w, y);
+                    fast.argmaxRows(y, full);
+                    int[] out = new int[n];
+                    fast.argmaxOfProduct(x, w, QuantizedRows.of(w, fast), Nd4j.create(DataType.FLOAT, n, v), out);
+                    assertArrayEquals(full, out, "V=" + v + " D=" + d + " N=" + n);
+                }
+            }
+        }
     }
 
     @Test
@@ -99,7 +119,7 @@ class ScreenedArgmaxTest {
         for (int trial = 0; trial < 5; trial++) {
             INDArray x = randn(1, d);
             fast.matVec(x, w, exact);
-            fast.argmaxOfProduct(x, w, q, approx, new int[1]);  // leaves the approximations in approx
+            fast.argmaxOfProduct(x, new Frozen.F32(w), q, approx, new int[1]);  // leaves the approximations in approx
             double norm = x.norm2Number().doubleValue();
             double maxLower = Double.NEGATIVE_INFINITY;
             for (int o = 0; o < v; o++) {
