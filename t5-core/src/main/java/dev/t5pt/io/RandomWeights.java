@@ -6,8 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import dev.t5pt.weights.Frozen;
 import dev.t5pt.weights.WeightFormat;
 
-import java.util.ArrayList;
-import java.util.List;
+
 
 /**
  * Seeded random weights for any config, for benchmarks and shape tests: layer-norm scales near 1,
@@ -48,20 +47,18 @@ public final class RandomWeights implements WeightSource {
             return new Frozen.F32(get(name, rows, cols));
         }
         int step = (int) Math.max(1, Math.min(rows, SLICE_FLOATS / cols));
-        List<Frozen> slices = new ArrayList<>();
-        for (long from = 0; from < rows; from += step) {
-            long n = Math.min(step, rows - from);
+        INDArray[] last = {null};
+        Frozen m = Frozen.of(held, (int) rows, (int) cols, step, from -> {
+            if (last[0] != null) {
+                last[0].close();
+            }
             Nd4j.getRandom().setSeed((seed * 31 + name.hashCode()) * 1_000_003L + from);
-            INDArray slice = scaled(name, Nd4j.randn(DataType.FLOAT, n, cols), new long[]{rows, cols});
-            slices.add(Frozen.of(slice, held));
-            slice.close();
-        }
-        if (slices.size() == 1) {
-            return slices.get(0);
-        }
-        Frozen whole = Frozen.concatRows(slices.toArray(Frozen[]::new));
-        slices.forEach(Frozen::release);
-        return whole;
+            long n = Math.min(step, rows - from);
+            last[0] = scaled(name, Nd4j.randn(DataType.FLOAT, n, cols), new long[]{rows, cols});
+            return last[0];
+        });
+        last[0].close();
+        return m;
     }
 
     /** Norm scales near 1, tables N(0, 1), matrices N(0, 1/in): a of the tensor of the given full shape. */

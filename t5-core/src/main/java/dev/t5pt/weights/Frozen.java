@@ -99,16 +99,22 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
 
         /** The bfloat16 rounding (nearest even) of a float32 matrix, in new native memory. */
         public static Bf16 of(INDArray w /* [rows, cols] FLOAT */) {
-            int rows = (int) w.size(0);
-            int cols = (int) w.size(1);
+            return of((int) w.size(0), (int) w.size(1), (int) w.size(0), from -> w);
+        }
+
+        /** The bfloat16 rounding of a matrix given as float32 row slices (see {@link Frozen#of(WeightFormat, int, int, int, Slices)}). */
+        static Bf16 of(int rows, int cols, int step, Slices slices) {
             OffHeap mem = OffHeap.allocate(2L * rows * cols);
-            ByteBuffer src = floats(w);
             ByteBuffer dst = mem.bytes();
-            eachRow(rows, o -> {
-                for (int i = o * cols, end = i + cols; i < end; i++) {
-                    dst.putShort(2 * i, HalfFloats.floatToBf16(src.getFloat(4 * i)));
-                }
-            });
+            for (int from = 0; from < rows; from += step) {
+                int base = from * cols;
+                ByteBuffer src = floats(slices.rows(from));
+                eachRow(Math.min(step, rows - from), o -> {
+                    for (int i = o * cols, end = i + cols; i < end; i++) {
+                        dst.putShort(2 * (base + i), HalfFloats.floatToBf16(src.getFloat(4 * i)));
+                    }
+                });
+            }
             return new Bf16(mem.bytes(), rows, cols, mem);
         }
 
@@ -179,25 +185,36 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
          * q = round(w/scale) clamped to [−127, 127].
          */
         public static Int8 of(INDArray w /* [rows, cols] FLOAT */) {
-            int rows = (int) w.size(0);
-            int cols = (int) w.size(1);
+            return of((int) w.size(0), (int) w.size(1), (int) w.size(0), from -> w);
+        }
+
+        /** The quantization of a matrix given as float32 row slices (see {@link Frozen#of(WeightFormat, int, int, int, Slices)}). */
+        static Int8 of(int rows, int cols, int step, Slices slices) {
             byte[] q = new byte[Math.multiplyExact(rows, cols)];
             float[] scale = new float[rows];
-            ByteBuffer src = floats(w);
-            eachRow(rows, o -> {
+            for (int from = 0; from < rows; from += step) {
+                quantize(floats(slices.rows(from)), from, Math.min(step, rows - from), cols, q, scale);
+            }
+            return new Int8(q, 0, scale, 0, rows, cols);
+        }
+
+        /** Rows [first, first + n) of q and scale from the float32 rows in src (row 0 of src is row first). */
+        private static void quantize(ByteBuffer src, int first, int n, int cols, byte[] q, float[] scale) {
+            eachRow(n, r -> {
+                int o = first + r;
+                int in = r * cols;
                 int at = o * cols;
                 float max = 0;
                 for (int i = 0; i < cols; i++) {
-                    max = Math.max(max, Math.abs(src.getFloat(4 * (at + i))));
+                    max = Math.max(max, Math.abs(src.getFloat(4 * (in + i))));
                 }
                 float s = max == 0 || !Float.isFinite(max) ? 1 : max / 127;
                 scale[o] = s;
                 for (int i = 0; i < cols; i++) {
-                    int k = Math.round(src.getFloat(4 * (at + i)) / s);
+                    int k = Math.round(src.getFloat(4 * (in + i)) / s);
                     q[at + i] = (byte) Math.max(-127, Math.min(127, k));
                 }
             });
-            return new Int8(q, 0, scale, 0, rows, cols);
         }
 
         /** The int8 values; row o of this matrix starts at {@link #at()} + o·cols. */
@@ -243,6 +260,24 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
         public void release() {
             // heap memory: the collector frees it
         }
+    }
+
+    /** Float32 rows [from, from + step) of a matrix being built (the last slice may be shorter); read once, in order. */
+    @FunctionalInterface
+    interface Slices {
+        INDArray rows(int from);
+    }
+
+    /**
+     * A compact matrix [rows, cols] built from float32 row slices of {@code step} rows, each converted into the
+     * matrix as it comes: no float32 copy of the whole matrix is ever made (random weights of T5-XXL).
+     */
+    static Frozen of(WeightFormat format, int rows, int cols, int step, Slices slices) {
+        return switch (format) {
+            case BF16 -> Bf16.of(rows, cols, step, slices);
+            case INT8 -> Int8.of(rows, cols, step, slices);
+            default -> throw new IllegalArgumentException("expected a compact format, found " + format);
+        };
     }
 
     /** W in the given format (F32 or a compact one) from a float32 matrix; AS_STORED keeps float32. */
