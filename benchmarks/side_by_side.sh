@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# t5pt and PyTorch on the same workloads in one run, then a ratio table (t5pt time / PyTorch time).
-# Needs Debian's python3-torch and libopenblas0-pthread (apt-get install python3-torch libopenblas0-pthread).
+# t5pt, PyTorch and ONNX Runtime Java on the same workloads in one run, then a ratio table (t5pt's time over each
+# peer's). ONNX Runtime runs the encoder and greedy decoding (inference only) on graphs exported from the
+# benchmarks' PyTorch T5 (benchmarks/python/export_onnx.py, into benchmarks/target/onnx/SHAPE on first use).
+# Needs Debian's python3-torch and libopenblas0-pthread (apt-get install python3-torch libopenblas0-pthread) and
+# the benchmarks jar (mvn -B -DskipTests install; ONNX Runtime comes from Maven Central with it).
 # Usage: benchmarks/side_by_side.sh [REPS]     (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +23,11 @@ run() { # workload shape
   # which is the machine, not PyTorch
   /usr/bin/python3 benchmarks/python/t5_torch_bench.py "$1" "$2" 1 > /dev/null
   /usr/bin/python3 benchmarks/python/t5_torch_bench.py "$1" "$2" "$REPS" | sed 's/^/torch /' >> "$out"
+  if [ "$1" != step ]; then
+    local onnx="benchmarks/target/onnx/$2"
+    [ -f "$onnx/decoder_step.onnx" ] || /usr/bin/python3 benchmarks/python/export_onnx.py "$2" "$onnx" >&2
+    java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench "$1" "$onnx" "$2" "$REPS" | sed 's/^/ort /' >> "$out"
+  fi
 }
 run step t5-small
 run encoder t5-small
@@ -34,13 +42,16 @@ for line in open(sys.argv[1]):
     rows[(r["workload"], r["shape"], impl)] = r
 cores = {r.get("openblas_coretype", "?") for r in rows.values()}
 print("OpenBLAS kernels (OPENBLAS_CORETYPE):", ", ".join(sorted(cores)))
-print(f"{'workload':<10} {'shape':<18} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7}   peak RSS t5pt / PyTorch")
+print(f"{'workload':<10} {'shape':<18} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7} {'ORT Java':>12} {'ratio':>7}   peak RSS t5pt / PyTorch / ORT")
 for (w, s, impl), r in sorted(rows.items()):
     if impl != "t5pt":
         continue
     p = rows[(w, s, "torch")]
+    o = rows.get((w, s, "ort"))
     key = "ms_per_token" if w == "decode" else "median_ms"
     unit = " ms/tok" if w == "decode" else " ms"
-    print(f"{w:<10} {s:<18} {r[key]:>9.1f}{unit:<3} {p[key]:>9.1f}{unit:<3} {r[key] / p[key]:>7.2f}   {r['peak_rss_mb']} / {p['peak_rss_mb']} MB")
+    ort = f"{o[key]:>9.1f}{unit:<3} {r[key] / o[key]:>7.2f}" if o else f"{'':>12} {'':>7}"
+    print(f"{w:<10} {s:<18} {r[key]:>9.1f}{unit:<3} {p[key]:>9.1f}{unit:<3} {r[key] / p[key]:>7.2f} {ort}   "
+          f"{r['peak_rss_mb']} / {p['peak_rss_mb']}" + (f" / {o['peak_rss_mb']}" if o else "") + " MB")
 PY
 rm -f "$out"

@@ -68,6 +68,7 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         T5Tokenizer tok = vocab.tokenizer();
         Dataset ds = dataOptions.read(data, spark);
+        weights.checkSpark(spec.commandLine(), spark);
         T5Model m = weights.load(model);
         List<INDArray> ps = new ArrayList<>();
         for (Path p : prompts) {

@@ -89,6 +89,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(cl, "no inputs: give --input TEXT or --in FILE");
         }
         T5Tokenizer tok = vocab.tokenizer();
+        weights.checkSpark(spec.commandLine(), spark);
         T5Model m = weights.load(model);
         INDArray p = prompt == null ? null : PromptFiles.read(prompt, m.config().dModel());
         TextGenerator.Options opt = new TextGenerator.Options(batchSize, maxSteps, beam, lengthPenalty);

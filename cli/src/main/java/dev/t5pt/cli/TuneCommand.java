@@ -158,6 +158,7 @@ final class TuneCommand implements Callable<Integer> {
     /** Validates the whole command (model, data, prompt initializer), then trains; the disk is touched last. */
     private int train(Trainer.Start start) throws Exception {
         var cl = spec.commandLine();
+        weights.checkSpark(cl, spark);
         TrainConfig cfg = new TrainConfig(steps, batchSize, promptLength, absoluteInit(), optimizer, lr, schedule, warmup,
                 weightDecay, gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch,
                 maxDecode, activationCheckpointing, 5, microBatchSize);

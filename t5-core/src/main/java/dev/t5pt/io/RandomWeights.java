@@ -42,18 +42,33 @@ public final class RandomWeights implements WeightSource {
      */
     @Override
     public Frozen matrix(String name, WeightFormat format, long rows, long cols) {
+        return stacked(java.util.List.of(name), format, rows, cols);
+    }
+
+    /** Compact stacks are drawn slice by slice straight into the one matrix (float32 ones stacked as usual). */
+    @Override
+    public Frozen stacked(java.util.List<String> names, WeightFormat format, long rows, long cols) {
         WeightFormat held = format.heldAs(DType.F32);
         if (held == WeightFormat.F32) {
-            return new Frozen.F32(get(name, rows, cols));
+            if (names.size() == 1) {
+                return new Frozen.F32(get(names.get(0), rows, cols));
+            }
+            try {
+                return WeightSource.super.stacked(names, held, rows, cols);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
         int step = (int) Math.max(1, Math.min(rows, SLICE_FLOATS / cols));
         INDArray[] last = {null};
-        Frozen m = Frozen.of(held, (int) rows, (int) cols, step, from -> {
+        Frozen m = Frozen.of(held, (int) (rows * names.size()), (int) cols, from -> {
             if (last[0] != null) {
                 last[0].close();
             }
-            Nd4j.getRandom().setSeed((seed * 31 + name.hashCode()) * 1_000_003L + from);
-            long n = Math.min(step, rows - from);
+            String name = names.get((int) (from / rows));   // a slice ends at its name's last row at the latest
+            long at = from % rows;
+            Nd4j.getRandom().setSeed((seed * 31 + name.hashCode()) * 1_000_003L + at);
+            long n = Math.min(step, rows - at);
             last[0] = scaled(name, Nd4j.randn(DataType.FLOAT, n, cols), new long[]{rows, cols});
             return last[0];
         });

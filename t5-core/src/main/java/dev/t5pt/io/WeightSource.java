@@ -25,4 +25,21 @@ public interface WeightSource {
         }
         return f;
     }
+
+    /**
+     * The matrices stored under names, each [rows, cols], stacked by rows into one [names·rows, cols] matrix held in
+     * format (the attention's fused q, k, v). This default loads each and copies them together; a source that can
+     * write the stack directly (random weights) overrides it, so that no part exists beside the whole.
+     */
+    default Frozen stacked(java.util.List<String> names, WeightFormat format, long rows, long cols) throws IOException {
+        Frozen[] parts = new Frozen[names.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = matrix(names.get(i), format, rows, cols);
+        }
+        Frozen whole = Frozen.concatRows(parts);
+        for (Frozen p : parts) {
+            p.release();   // the stacked copy is all that is kept: free the parts now rather than whenever the GC runs
+        }
+        return whole;
+    }
 }

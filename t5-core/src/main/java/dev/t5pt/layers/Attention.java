@@ -33,14 +33,18 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
     }
 
     /** Cross-attention with the key and value projections moved to the query side (see forwardAbsorbed). */
-    public record Absorbed(INDArray qk /* [B·H, Lq, D] */, INDArray kvIn /* [B·Lk, D] */, INDArray probs,
+    public record Absorbed(INDArray qh /* [B·H, Lq, K] */, INDArray kvIn /* [B·Lk, D] */, INDArray probs,
                            Dropout probsDropout) implements Saved {
     }
 
     /** Stacks HF's q, k, v weights ([I, D] each) into the fused projection (a copy, in their format); o: [D, I]. */
     public static Attention of(Frozen q, Frozen k, Frozen v, Frozen o, int heads, int dKv) {
+        return fused(Frozen.concatRows(q, k, v), o, heads, dKv);
+    }
+
+    /** The attention over HF's q, k, v weights already stacked: fused [3I, D], q rows, then k, then v; o: [D, I]. */
+    public static Attention fused(Frozen fused, Frozen o, int heads, int dKv) {
         int inner = heads * dKv;
-        Frozen fused = Frozen.concatRows(q, k, v); // [3I, D]: q rows, then k, then v
         return new Attention(new Linear(fused), new Linear(fused.rows(0, inner)), new Linear(fused.rows(inner, 2 * inner)),
                 new Linear(fused.rows(2 * inner, 3 * inner)), new Linear(fused.rows(inner, 3 * inner)), new Linear(o),
                 heads, dKv);
@@ -150,9 +154,9 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
                                  int lq, int lk, AttentionMask mask, Dropout probsDropout, INDArray out) {
         long d = kvIn.size(1);
         long bh = (long) batch * heads;
-        INDArray qh = act.get(Scratch.QH, bh, lq, dKv);
+        INDArray qh = act.get(scope + ".qh", bh, lq, dKv);  // kept: backward recomputes qk from it (D/K× smaller)
         projectHeads(kr, act, q, x, batch, qh, 0);
-        INDArray qk = act.get(scope + ".qk", bh, lq, d);
+        INDArray qk = act.get(Scratch.QK, bh, lq, d);
         kr.batchedMatmul(qh, false, headRows(kr, k), false, qk);        // Q_h·W_kh: [B·H, Lq, D]
         INDArray h = kvIn.reshape('c', true, batch, lk, d);            // [B, Lk, D]
         INDArray probs = act.get(scope + ".probs", bh, lq, lk);
@@ -165,7 +169,7 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
         INDArray merged = act.get(Scratch.MERGED, (long) batch * lq, inner());
         kr.mergeHeads(ctx, merged, 0, batch);
         o.forward(kr, merged, out);
-        return new Absorbed(qk, kvIn, probs, probsDropout);
+        return new Absorbed(qh, kvIn, probs, probsDropout);
     }
 
     /** The inverse of {@link #forwardAbsorbed}; see {@link #backward}. */
@@ -191,7 +195,9 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
             kr.dropout(dProbs, s.probsDropout().rate(), s.probsDropout().seed(), s.probsDropout().offset(dProbs.length()));
         }
         kr.softmaxBackward(s.probs(), dProbs);                         // → dscores
-        kr.batchedMatmul(perBatch(dProbs, batch), true, perBatch(s.qk(), batch), false, dh, true); // scores = qk·Hᵀ → dH += dscoresᵀ·qk
+        INDArray qk = act.get(Scratch.QK, bh, lq, d);
+        kr.batchedMatmul(s.qh(), false, headRows(kr, k), false, qk);   // qk = Q_h·W_kh again, as forward made it
+        kr.batchedMatmul(perBatch(dProbs, batch), true, perBatch(qk, batch), false, dh, true); // scores = qk·Hᵀ → dH += dscoresᵀ·qk
         INDArray dQk = du;                                             // du is spent: reuse its buffer
         kr.batchedMatmul(perBatch(dProbs, batch), false, h, false, perBatch(dQk, batch)); //              dqk = dscores·H
         INDArray dQh = act.get(Scratch.GRAD_QH, bh, lq, dKv);

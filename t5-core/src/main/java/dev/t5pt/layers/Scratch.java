@@ -17,7 +17,7 @@ final class Scratch {
     static final String PROJ_QKV = "tmp.projQkv";
     static final String PROJ_KV = "tmp.projKv";
     static final String CTX = "tmp.ctx";
-    static final String QH = "tmp.qh";
+    static final String QK = "tmp.qk";
     static final String VALUE_SUM = "tmp.valueSum";
     static final String MERGED = "tmp.merged";
     static final String PROBS_DROPPED = "tmp.probsDropped";

@@ -82,15 +82,8 @@ final class ModelLoader {
         // q, k and v are stacked into one matrix of one format: float32 for all if a keep pattern names any
         boolean keep = Stream.of("q", "k", "v").anyMatch(n -> held.formatOf(p + n + ".weight") == WeightFormat.F32);
         WeightFormat f = keep ? WeightFormat.F32 : held.format();
-        Frozen q = w.matrix(p + "q.weight", f, inner, c.dModel());
-        Frozen k = w.matrix(p + "k.weight", f, inner, c.dModel());
-        Frozen v = w.matrix(p + "v.weight", f, inner, c.dModel());
-        Attention a = Attention.of(q, k, v, matrix(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
-        // the stacked copy is all that is kept: free the loaded parts now rather than whenever the GC runs
-        q.release();
-        k.release();
-        v.release();
-        return a;
+        Frozen qkv = w.stacked(List.of(p + "q.weight", p + "k.weight", p + "v.weight"), f, inner, c.dModel());
+        return Attention.fused(qkv, matrix(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
     }
 
     private FeedForward feedForward(String p) throws IOException {

@@ -99,17 +99,19 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
 
         /** The bfloat16 rounding (nearest even) of a float32 matrix, in new native memory. */
         public static Bf16 of(INDArray w /* [rows, cols] FLOAT */) {
-            return of((int) w.size(0), (int) w.size(1), (int) w.size(0), from -> w);
+            return of((int) w.size(0), (int) w.size(1), from -> w);
         }
 
-        /** The bfloat16 rounding of a matrix given as float32 row slices (see {@link Frozen#of(WeightFormat, int, int, int, Slices)}). */
-        static Bf16 of(int rows, int cols, int step, Slices slices) {
+        /** The bfloat16 rounding of a matrix given as float32 row slices (see {@link Frozen#of(WeightFormat, int, int, Slices)}). */
+        static Bf16 of(int rows, int cols, Slices slices) {
             OffHeap mem = OffHeap.allocate(2L * rows * cols);
             ByteBuffer dst = mem.bytes();
-            for (int from = 0; from < rows; from += step) {
+            for (int from = 0, n; from < rows; from += n) {
                 int base = from * cols;
-                ByteBuffer src = floats(slices.rows(from));
-                eachRow(Math.min(step, rows - from), o -> {
+                INDArray slice = slices.rows(from);
+                n = (int) slice.size(0);
+                ByteBuffer src = floats(slice);
+                eachRow(n, o -> {
                     for (int i = o * cols, end = i + cols; i < end; i++) {
                         dst.putShort(2 * (base + i), HalfFloats.floatToBf16(src.getFloat(4 * i)));
                     }
@@ -185,15 +187,17 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
          * q = round(w/scale) clamped to [−127, 127].
          */
         public static Int8 of(INDArray w /* [rows, cols] FLOAT */) {
-            return of((int) w.size(0), (int) w.size(1), (int) w.size(0), from -> w);
+            return of((int) w.size(0), (int) w.size(1), from -> w);
         }
 
-        /** The quantization of a matrix given as float32 row slices (see {@link Frozen#of(WeightFormat, int, int, int, Slices)}). */
-        static Int8 of(int rows, int cols, int step, Slices slices) {
+        /** The quantization of a matrix given as float32 row slices (see {@link Frozen#of(WeightFormat, int, int, Slices)}). */
+        static Int8 of(int rows, int cols, Slices slices) {
             byte[] q = new byte[Math.multiplyExact(rows, cols)];
             float[] scale = new float[rows];
-            for (int from = 0; from < rows; from += step) {
-                quantize(floats(slices.rows(from)), from, Math.min(step, rows - from), cols, q, scale);
+            for (int from = 0, n; from < rows; from += n) {
+                INDArray slice = slices.rows(from);
+                n = (int) slice.size(0);
+                quantize(floats(slice), from, n, cols, q, scale);
             }
             return new Int8(q, 0, scale, 0, rows, cols);
         }
@@ -262,20 +266,20 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
         }
     }
 
-    /** Float32 rows [from, from + step) of a matrix being built (the last slice may be shorter); read once, in order. */
+    /** The float32 rows of a matrix being built from row {@code from} on (as many as it gives, ≥ 1); asked in order. */
     @FunctionalInterface
     interface Slices {
         INDArray rows(int from);
     }
 
     /**
-     * A compact matrix [rows, cols] built from float32 row slices of {@code step} rows, each converted into the
-     * matrix as it comes: no float32 copy of the whole matrix is ever made (random weights of T5-XXL).
+     * A compact matrix [rows, cols] built from float32 row slices, each converted into the matrix as it comes: no
+     * float32 copy of the whole matrix is ever made (random weights of T5-XXL).
      */
-    static Frozen of(WeightFormat format, int rows, int cols, int step, Slices slices) {
+    static Frozen of(WeightFormat format, int rows, int cols, Slices slices) {
         return switch (format) {
-            case BF16 -> Bf16.of(rows, cols, step, slices);
-            case INT8 -> Int8.of(rows, cols, step, slices);
+            case BF16 -> Bf16.of(rows, cols, slices);
+            case INT8 -> Int8.of(rows, cols, slices);
             default -> throw new IllegalArgumentException("expected a compact format, found " + format);
         };
     }

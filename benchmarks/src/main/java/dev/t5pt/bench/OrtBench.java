@@ -1,0 +1,140 @@
+package dev.t5pt.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.t5pt.perf.PeakMemory;
+import dev.t5pt.perf.Workloads;
+
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The ONNX Runtime Java side of benchmarks/side_by_side.sh: the same encoder and greedy-decoding workloads as
+ * {@code ./t5pt bench}, on the graphs benchmarks/python/export_onnx.py exports from the benchmarks' PyTorch T5
+ * (two intra-op threads, all graph optimizations, sequential execution). encoder: B=8, 100 prompt rows + 128
+ * tokens; decode: B=1, a 128-token input, 32 greedy tokens with a self-attention cache, the encoder pass included.
+ * Prints one JSON object like the other two sides.
+ * Usage: java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench encoder|decode ONNX_DIR SHAPE [REPS]
+ */
+public final class OrtBench {
+    private static final int TOKENS = 32;
+
+    private OrtBench() {
+    }
+
+    public static void main(String[] args) throws OrtException {
+        String workload = args[0];
+        Path dir = Path.of(args[1]);
+        String shape = args[2];
+        int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions opt = new OrtSession.SessionOptions();
+        opt.setIntraOpNumThreads(2);
+        opt.setInterOpNumThreads(1);
+        opt.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        opt.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        Runnable run = switch (workload) {
+            case "encoder" -> encoder(env, env.createSession(dir.resolve("encoder.onnx").toString(), opt), shape);
+            case "decode" -> decode(env, env.createSession(dir.resolve("encoder_ids.onnx").toString(), opt),
+                    env.createSession(dir.resolve("decoder_step.onnx").toString(), opt));
+            default -> throw new IllegalArgumentException("workload: expected encoder or decode, found " + workload);
+        };
+        for (int i = 0; i < 3; i++) {
+            run.run();
+        }
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        double median = reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
+        System.out.printf(Locale.ROOT, "{\"impl\": \"onnxruntime-java %s\", \"workload\": \"%s\", \"shape\": \"%s\", \"reps\": %d, "
+                        + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d}%n",
+                env.getVersion(), workload, shape, reps, median, ms[0], ms[reps - 1],
+                workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / TOKENS, TOKENS) : "",
+                PeakMemory.peakRssMb());
+    }
+
+    /** The encoder over B×(P+L) rows of embeddings (random: the encoder's cost does not depend on them). */
+    private static Runnable encoder(OrtEnvironment env, OrtSession s, String shape) throws OrtException {
+        int d = Workloads.shape(shape).dModel();
+        int b = Workloads.BATCH;
+        int le = Workloads.PROMPT_LENGTH + Workloads.INPUT_TOKENS;
+        Random r = new Random(42);
+        float[] embeds = new float[b * le * d];
+        for (int i = 0; i < embeds.length; i++) {
+            embeds[i] = (float) r.nextGaussian();
+        }
+        float[] mask = new float[b * le];
+        Arrays.fill(mask, 1f);
+        OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(embeds), new long[]{b, le, d});
+        OnnxTensor m = OnnxTensor.createTensor(env, FloatBuffer.wrap(mask), new long[]{b, le});
+        return () -> {
+            try (OrtSession.Result out = s.run(Map.of("embeds", x, "mask", m))) {
+                out.get(0);
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    /** Greedy decoding of TOKENS tokens for one 128-token input: the encoder pass, then one step per token. */
+    private static Runnable decode(OrtEnvironment env, OrtSession enc, OrtSession step) throws OrtException {
+        Random r = new Random(42);
+        long[] ids = new long[Workloads.INPUT_TOKENS];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i == ids.length - 1 ? 1 : 3 + r.nextInt(32000 - 3);
+        }
+        float[] mask = new float[ids.length];
+        Arrays.fill(mask, 1f);
+        long[] past = ((TensorInfo) step.getInputInfo().get("past_k").getInfo()).getShape(); // [layers, 1, H, t, K]
+        long[] empty = {past[0], 1, past[2], 0, past[4]};
+        OnnxTensor in = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[]{1, ids.length});
+        OnnxTensor m = OnnxTensor.createTensor(env, FloatBuffer.wrap(mask), new long[]{1, ids.length});
+        return () -> {
+            try (OrtSession.Result e = enc.run(Map.of("input_ids", in, "mask", m))) {
+                OnnxTensor k = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), empty);
+                OnnxTensor v = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), empty);
+                OnnxTensor token = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[]{0}), new long[]{1, 1});
+                OrtSession.Result last = null;
+                for (int t = 0; t < TOKENS; t++) {
+                    Map<String, OnnxTensor> feed = new HashMap<>();
+                    feed.put("token", token);
+                    feed.put("past_k", k);
+                    feed.put("past_v", v);
+                    feed.put("cross_k", (OnnxTensor) e.get("cross_k").get());
+                    feed.put("cross_v", (OnnxTensor) e.get("cross_v").get());
+                    feed.put("mask", m);
+                    OrtSession.Result o = step.run(feed);
+                    if (last != null) {
+                        last.close();                          // the previous step's cache, now consumed
+                    } else {
+                        k.close();
+                        v.close();
+                    }
+                    token.close();
+                    long next = ((long[][]) o.get("next").get().getValue())[0][0];
+                    token = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[]{next}), new long[]{1, 1});
+                    k = (OnnxTensor) o.get("present_k").get();
+                    v = (OnnxTensor) o.get("present_v").get();
+                    last = o;
+                }
+                token.close();
+                last.close();
+            } catch (OrtException ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
+    }
+}
