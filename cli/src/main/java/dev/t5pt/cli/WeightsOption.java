@@ -13,7 +13,7 @@ import java.util.List;
 final class WeightsOption {
     @Option(names = "--weights", paramLabel = "FORMAT", converter = FormatConverter.class,
             description = "hold the frozen matrices as f32, bf16 (memory-mapped when the file stores bf16) or int8 "
-                    + "(per-row symmetric, f32 scales) (default: as stored)")
+                    + "(per-row symmetric, f32 scales), or as-stored (the default: a bf16 file stays bf16, others f32)")
     WeightFormat format = WeightFormat.AS_STORED;
 
     @Option(names = "--keep-f32", paramLabel = "NAME", split = ",",
@@ -51,7 +51,7 @@ final class WeightsOption {
             try {
                 return WeightFormat.parse(value);
             } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("expected f32, bf16 or int8, found '" + value + "'");
+                throw new picocli.CommandLine.TypeConversionException("expected f32, bf16, int8 or as-stored, found '" + value + "'");
             }
         }
     }

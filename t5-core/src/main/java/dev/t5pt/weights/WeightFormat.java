@@ -30,18 +30,19 @@ public enum WeightFormat {
         };
     }
 
-    /** f32, bf16 or int8 (any case); the error names what was found. */
+    /** f32, bf16, int8 or as-stored (any case); the error names what was found. */
     public static WeightFormat parse(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
+            case "as-stored", "as stored" -> AS_STORED;
             case "f32", "float32", "fp32" -> F32;
             case "bf16", "bfloat16" -> BF16;
             case "int8", "i8" -> INT8;
-            default -> throw new IllegalArgumentException("weights: expected f32, bf16 or int8, found '" + s + "'");
+            default -> throw new IllegalArgumentException("weights: expected f32, bf16, int8 or as-stored, found '" + s + "'");
         };
     }
 
     @Override
     public String toString() {
-        return this == AS_STORED ? "as stored" : name().toLowerCase(Locale.ROOT);
+        return this == AS_STORED ? "as-stored" : name().toLowerCase(Locale.ROOT);
     }
 }
