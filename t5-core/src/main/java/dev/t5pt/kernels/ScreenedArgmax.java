@@ -1,10 +1,5 @@
 package dev.t5pt.kernels;
 
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.ByteBuffer;
@@ -19,9 +14,6 @@ import static dev.t5pt.kernels.VectorSupport.*;
 final class ScreenedArgmax {
     private ScreenedArgmax() {
     }
-
-    /** Bytes as many as S has float lanes (none below 64 bits: then {@link #dotQuantized} runs scalar). */
-    static final VectorSpecies<Byte> SB = W >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(W * 8)) : null;
 
     /**
      * The screened pick (see {@link QuantizedRows} for the bound): a_o from the 8-bit rows for every o, m the
@@ -116,8 +108,8 @@ final class ScreenedArgmax {
 
     static final int SCREEN_KEEP = 64;
 
-    /** Rows of the 8-bit screen per pass over x (see {@link #dotQuantizedRows}). */
-    static final int SCREEN_ROWS = 8;
+    /** Rows of the 8-bit screen per pass over x (see {@link CompactKernels#dotInt8Rows}). */
+    static final int SCREEN_ROWS = CompactKernels.INT8_ROWS;
 
     /** a[o] = fl(s_o·Σ x·q_o) for rows [from, to) into the scratch row at ar, and the part's candidates. */
     static ScreenPart screenPart(ByteBuffer xb, int xr, QuantizedRows screen, double norm, ByteBuffer ab, int ar,
@@ -130,10 +122,10 @@ final class ScreenedArgmax {
         for (int o = from; o < to; o += SCREEN_ROWS) {
             int rows = Math.min(SCREEN_ROWS, to - o);
             if (rows == SCREEN_ROWS) {
-                dotQuantizedRows(xb, xr, screen.q, o * in, in, dots);
+                CompactKernels.dotInt8Rows(xb, xr, screen.q, o * in, in, dots);
             } else {
                 for (int i = 0; i < rows; i++) {
-                    dots[i] = dotQuantized(xb, xr, screen.q, (o + i) * in, in);
+                    dots[i] = CompactKernels.dotInt8(xb, xr, screen.q, (o + i) * in, in);
                 }
             }
             for (int i = 0; i < rows; i++) {
@@ -154,68 +146,6 @@ final class ScreenedArgmax {
             }
         }
         return new ScreenPart(from, to, best, kept, count);
-    }
-
-    /** Σ x[i]·q[i] over n values, x floats at xt, q bytes from qt; two accumulators (the order is free here). */
-    static float dotQuantized(ByteBuffer x, int xt, byte[] q, int qt, int n) {
-        FloatVector acc0 = FloatVector.zero(S);
-        FloatVector acc1 = acc0;
-        int j = 0;
-        for (; SB != null && j <= n - 2 * W; j += 2 * W) {
-            acc0 = bytesToFloats(q, qt + j).fma(FloatVector.fromByteBuffer(S, x, xt + j * 4, LE), acc0);
-            acc1 = bytesToFloats(q, qt + j + W).fma(FloatVector.fromByteBuffer(S, x, xt + (j + W) * 4, LE), acc1);
-        }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            s += x.getFloat(xt + j * 4) * q[qt + j];
-        }
-        return s;
-    }
-
-    /**
-     * x·q for SCREEN_ROWS consecutive 8-bit rows q[qt ..] of n bytes each, into out[0 .. SCREEN_ROWS): each row its
-     * own accumulator, summed lanes then tail (so each row's value is what it would be alone in this loop). Eight
-     * rows share each load of x: 24-25 GB/s of rows on one core, against 15-16 with four.
-     */
-    static void dotQuantizedRows(ByteBuffer x, int xt, byte[] q, int qt, int n, float[] out) {
-        FloatVector acc0 = FloatVector.zero(S);
-        FloatVector acc1 = acc0;
-        FloatVector acc2 = acc0;
-        FloatVector acc3 = acc0;
-        FloatVector acc4 = acc0;
-        FloatVector acc5 = acc0;
-        FloatVector acc6 = acc0;
-        FloatVector acc7 = acc0;
-        int j = 0;
-        for (; SB != null && j <= n - W; j += W) {
-            FloatVector xv = FloatVector.fromByteBuffer(S, x, xt + j * 4, LE);
-            acc0 = bytesToFloats(q, qt + j).fma(xv, acc0);
-            acc1 = bytesToFloats(q, qt + n + j).fma(xv, acc1);
-            acc2 = bytesToFloats(q, qt + 2 * n + j).fma(xv, acc2);
-            acc3 = bytesToFloats(q, qt + 3 * n + j).fma(xv, acc3);
-            acc4 = bytesToFloats(q, qt + 4 * n + j).fma(xv, acc4);
-            acc5 = bytesToFloats(q, qt + 5 * n + j).fma(xv, acc5);
-            acc6 = bytesToFloats(q, qt + 6 * n + j).fma(xv, acc6);
-            acc7 = bytesToFloats(q, qt + 7 * n + j).fma(xv, acc7);
-        }
-        out[0] = acc0.reduceLanes(VectorOperators.ADD);
-        out[1] = acc1.reduceLanes(VectorOperators.ADD);
-        out[2] = acc2.reduceLanes(VectorOperators.ADD);
-        out[3] = acc3.reduceLanes(VectorOperators.ADD);
-        out[4] = acc4.reduceLanes(VectorOperators.ADD);
-        out[5] = acc5.reduceLanes(VectorOperators.ADD);
-        out[6] = acc6.reduceLanes(VectorOperators.ADD);
-        out[7] = acc7.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float xj = x.getFloat(xt + j * 4);
-            for (int i = 0; i < SCREEN_ROWS; i++) {
-                out[i] += xj * q[qt + i * n + j];
-            }
-        }
-    }
-
-    static FloatVector bytesToFloats(byte[] q, int at) {
-        return (FloatVector) ByteVector.fromArray(SB, q, at).convertShape(VectorOperators.B2F, S, 0);
     }
 
     /** Σ x[i]² over n floats in double: the norm in the screening bound. */
