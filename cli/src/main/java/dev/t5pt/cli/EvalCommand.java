@@ -68,7 +68,6 @@ final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         T5Tokenizer tok = vocab.tokenizer();
         Dataset ds = dataOptions.read(data, spark);
-        weights.checkSpark(spec.commandLine(), spark);
         T5Model m = weights.load(model);
         List<INDArray> ps = new ArrayList<>();
         for (Path p : prompts) {
@@ -81,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
             Evaluator ev = new Evaluator(m, tok, new Activations(), batchSize, maxDecode);
             preds = rank ? ev.rank(ids, ps, labels) : ev.generate(ids, ps);
         } else {
-            try (Engine.RemoteEvaluator ev = Engine.find("spark").evaluator(spark, model, vocab.vocab, batchSize, maxDecode)) {
+            try (Engine.RemoteEvaluator ev = Engine.find("spark").evaluator(spark, model, weights.options(), vocab.vocab, batchSize, maxDecode)) {
                 preds = rank ? ev.rank(ids, ps, labels) : ev.generate(ids, ps);
             }
         }

@@ -89,13 +89,12 @@ final class GenerateCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(cl, "no inputs: give --input TEXT or --in FILE");
         }
         T5Tokenizer tok = vocab.tokenizer();
-        weights.checkSpark(spec.commandLine(), spark);
         T5Model m = weights.load(model);
         INDArray p = prompt == null ? null : PromptFiles.read(prompt, m.config().dModel());
         TextGenerator.Options opt = new TextGenerator.Options(batchSize, maxSteps, beam, lengthPenalty);
         List<TextGenerator.Output> outputs = spark == null
                 ? TextGenerator.generate(m, tok, new Activations(), texts, p, opt)
-                : Engine.find("spark").generate(spark, model, vocab.vocab, texts, p, opt);
+                : Engine.find("spark").generate(spark, model, weights.options(), vocab.vocab, texts, p, opt);
         java.io.StringWriter buffer = new java.io.StringWriter();
         PrintWriter out = outFile == null ? cl.getOut() : new PrintWriter(buffer);
         ObjectMapper om = new ObjectMapper();

@@ -158,7 +158,6 @@ final class TuneCommand implements Callable<Integer> {
     /** Validates the whole command (model, data, prompt initializer), then trains; the disk is touched last. */
     private int train(Trainer.Start start) throws Exception {
         var cl = spec.commandLine();
-        weights.checkSpark(cl, spark);
         TrainConfig cfg = new TrainConfig(steps, batchSize, promptLength, absoluteInit(), optimizer, lr, schedule, warmup,
                 weightDecay, gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch,
                 maxDecode, activationCheckpointing, 5, microBatchSize);
@@ -188,7 +187,7 @@ final class TuneCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        Engine.Gradients remote = spark == null ? null : Engine.find("spark").gradients(spark, model, cfg);
+        Engine.Gradients remote = spark == null ? null : Engine.find("spark").gradients(spark, model, weights.options(), cfg);
         trainer.gradients(remote);
         try {
             Trainer.Result r = trainer.run(trainData, devData, start);

@@ -29,18 +29,6 @@ final class WeightsOption {
         return new WeightOptions(format, keepF32.stream().filter(k -> !k.equals("none") && !k.isEmpty()).toList());
     }
 
-    /**
-     * Refuses --weights/--keep-f32 with --spark: Spark's executors load the model as stored, so their results would
-     * not be this process's.
-     */
-    void checkSpark(picocli.CommandLine cl, String spark) {
-        if (spark != null && (format != WeightFormat.AS_STORED || keepF32 != null)) {
-            throw new picocli.CommandLine.ParameterException(cl, "--weights/--keep-f32 cannot be combined with --spark "
-                    + "yet: Spark's executors load the model as stored (convert it with ./t5pt convert --dtype bf16 to "
-                    + "run bf16 there)");
-        }
-    }
-
     T5Model load(Path model) throws IOException {
         return T5Model.load(model, options());
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.ServiceLoader;
 
 import dev.t5pt.generate.TextGenerator;
+import dev.t5pt.weights.WeightOptions;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -18,15 +19,19 @@ public interface Engine {
     /** The engine's name, e.g. "spark" (module t5pt-spark). */
     String name();
 
-    /** Gradients for this run, connected to master (the engine's form, e.g. local[2] or spark://host:7077). */
-    Gradients gradients(String master, Path model, TrainConfig cfg) throws IOException;
+    /**
+     * Gradients for this run, connected to master (the engine's form, e.g. local[2] or spark://host:7077), the
+     * model held as {@code held} says on every worker.
+     */
+    Gradients gradients(String master, Path model, WeightOptions held, TrainConfig cfg) throws IOException;
 
     /** An evaluator of the model (vocab null: T5's), with Evaluator's batch size and decode steps. */
-    RemoteEvaluator evaluator(String master, Path model, Path vocab, int batchSize, int maxDecodeSteps) throws IOException;
+    RemoteEvaluator evaluator(String master, Path model, WeightOptions held, Path vocab, int batchSize,
+                              int maxDecodeSteps) throws IOException;
 
     /** {@link TextGenerator#generate} of the texts by the engine: the same outputs, in the texts' order. */
-    List<TextGenerator.Output> generate(String master, Path model, Path vocab, List<String> texts, INDArray prompt,
-                                        TextGenerator.Options options) throws IOException;
+    List<TextGenerator.Output> generate(String master, Path model, WeightOptions held, Path vocab, List<String> texts,
+                                        INDArray prompt, TextGenerator.Options options) throws IOException;
 
     /** The bytes at location (a URL of a file system the engine reads, e.g. hdfs://, s3a://, file://). */
     byte[] read(String master, String location) throws IOException;

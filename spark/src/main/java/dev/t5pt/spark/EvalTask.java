@@ -15,7 +15,7 @@ import java.util.List;
  * One slice of an evaluation as a Spark task: its examples' ids, the prompts (flat floats and shapes, null for
  * none), and for rank classification the candidates. Returns predictions[prompt][example of the slice].
  */
-record EvalTask(String model, String vocab, int batchSize, int maxDecodeSteps, List<float[]> prompts, List<long[]> shapes,
+record EvalTask(ModelRef model, String vocab, int batchSize, int maxDecodeSteps, List<float[]> prompts, List<long[]> shapes,
                 List<String> candidates) implements Function<EvalTask.Slice, List<List<String>>> {
 
     /** Examples' input and target ids. */

@@ -21,18 +21,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * (hdfs://, s3a://, ...) is copied to a local temporary directory first; a local path or file:// URL is read in place.
  */
 final class ExecutorModels {
-    private static final Map<String, T5Model> MODELS = new ConcurrentHashMap<>();
+    private static final Map<ModelRef, T5Model> MODELS = new ConcurrentHashMap<>();
     private static final ThreadLocal<Activations> ACTIVATIONS = ThreadLocal.withInitial(Activations::new);
 
     private ExecutorModels() {
     }
 
-    static T5Model model(String location) {
-        return MODELS.computeIfAbsent(location, l -> {
+    /** The model at ref's location held as ref says, loaded once per JVM. */
+    static T5Model model(ModelRef ref) {
+        return MODELS.computeIfAbsent(ref, r -> {
             try {
-                return T5Model.load(local(l));
+                return T5Model.load(local(r.location()), r.held());
             } catch (IOException e) {
-                throw new UncheckedIOException(l + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(r.location() + ": " + e.getMessage(), e);
             }
         });
     }

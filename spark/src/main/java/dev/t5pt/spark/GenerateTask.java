@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** One slice of the texts to generate from, as a Spark task (the prompt as flat floats and a shape, or none). */
-record GenerateTask(String model, String vocab, float[] prompt, long[] shape, TextGenerator.Options options)
+record GenerateTask(ModelRef model, String vocab, float[] prompt, long[] shape, TextGenerator.Options options)
         implements Function<List<String>, List<TextGenerator.Output>> {
 
     @Override

@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * [B, L] and labels [B, T], the prompt as a broadcast [P·d_model], the step's dropout), so any executor, and any
  * retry, computes the same part.
  */
-record PartTask(String model, int[][] inputIds, int[][] attentionMask, int[][] labels, int micro, int promptRows,
+record PartTask(ModelRef model, int[][] inputIds, int[][] attentionMask, int[][] labels, int micro, int promptRows,
                 int promptCols, Broadcast<float[]> prompt, boolean checkpointing, float dropoutRate, long dropoutSeed,
                 int labelCount, long step, String failOnce) implements Function<Integer, MicroBatches.Part> {
     /** Failures injected in this JVM (tests in local mode read it). */

@@ -2,6 +2,7 @@ package dev.t5pt.spark;
 
 import dev.t5pt.generate.TextGenerator;
 import dev.t5pt.tune.Engine;
+import dev.t5pt.weights.WeightOptions;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,13 +20,14 @@ public final class SparkEngine implements Engine {
     }
 
     @Override
-    public Gradients gradients(String master, Path model, TrainConfig cfg) {
-        return new SparkGradients(context(master, "t5pt tune"), location(model), cfg);
+    public Gradients gradients(String master, Path model, WeightOptions held, TrainConfig cfg) {
+        return new SparkGradients(context(master, "t5pt tune"), new ModelRef(location(model), held), cfg);
     }
 
     @Override
-    public RemoteEvaluator evaluator(String master, Path model, Path vocab, int batchSize, int maxDecodeSteps) {
-        return new SparkEvaluator(context(master, "t5pt eval"), location(model),
+    public RemoteEvaluator evaluator(String master, Path model, WeightOptions held, Path vocab, int batchSize,
+                                     int maxDecodeSteps) {
+        return new SparkEvaluator(context(master, "t5pt eval"), new ModelRef(location(model), held),
                 vocab == null ? null : location(vocab), batchSize, maxDecodeSteps);
     }
 
@@ -34,8 +36,8 @@ public final class SparkEngine implements Engine {
      * whole run makes), one task per slice, the outputs joined in order.
      */
     @Override
-    public List<TextGenerator.Output> generate(String master, Path model, Path vocab, List<String> texts, INDArray prompt,
-                                               TextGenerator.Options options) {
+    public List<TextGenerator.Output> generate(String master, Path model, WeightOptions held, Path vocab,
+                                               List<String> texts, INDArray prompt, TextGenerator.Options options) {
         JavaSparkContext sc = context(master, "t5pt generate");
         try {
             int slice = options.batchRows() * SparkEvaluator.BATCHES_PER_TASK;
@@ -43,7 +45,7 @@ public final class SparkEngine implements Engine {
             for (int from = 0; from < texts.size(); from += slice) {
                 slices.add(new ArrayList<>(texts.subList(from, Math.min(texts.size(), from + slice))));
             }
-            GenerateTask task = new GenerateTask(location(model), vocab == null ? null : location(vocab),
+            GenerateTask task = new GenerateTask(new ModelRef(location(model), held), vocab == null ? null : location(vocab),
                     prompt == null ? null : prompt.data().asFloat(), prompt == null ? null : prompt.shape(), options);
             List<TextGenerator.Output> out = new ArrayList<>();
             sc.parallelize(slices, Math.max(1, slices.size())).map(task).collect().forEach(out::addAll);

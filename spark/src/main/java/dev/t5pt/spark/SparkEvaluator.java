@@ -19,12 +19,12 @@ final class SparkEvaluator implements Engine.RemoteEvaluator {
     static final int BATCHES_PER_TASK = 2;
 
     private final JavaSparkContext sc;
-    private final String model;
+    private final ModelRef model;
     private final String vocab;
     private final int batchSize;
     private final int maxDecodeSteps;
 
-    SparkEvaluator(JavaSparkContext sc, String model, String vocab, int batchSize, int maxDecodeSteps) {
+    SparkEvaluator(JavaSparkContext sc, ModelRef model, String vocab, int batchSize, int maxDecodeSteps) {
         this.sc = sc;
         this.model = model;
         this.vocab = vocab;

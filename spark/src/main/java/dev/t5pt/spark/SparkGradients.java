@@ -25,11 +25,11 @@ final class SparkGradients implements Engine.Gradients {
     static final String FAIL_ONCE = "t5pt.spark.failOnce";
 
     private final JavaSparkContext sc;   // this run's: stopped when the run closes
-    private final String model;
+    private final ModelRef model;
     private final TrainConfig cfg;
     private final String failOnce;
 
-    SparkGradients(JavaSparkContext sc, String model, TrainConfig cfg) {
+    SparkGradients(JavaSparkContext sc, ModelRef model, TrainConfig cfg) {
         this.sc = sc;
         this.model = model;
         this.cfg = cfg;

@@ -129,7 +129,7 @@ public final class T5PromptTransformer extends Transformer {
 
     /** One partition: batches of rows, each row with its task's prompt. */
     private Iterator<Row> partition(Iterator<Row> it, int in, int task) {
-        T5Model m = ExecutorModels.model(model);
+        T5Model m = ExecutorModels.model(new ModelRef(model, dev.t5pt.weights.WeightOptions.AS_STORED));
         T5Tokenizer tok = ExecutorModels.tokenizer(vocab);
         Activations act = ExecutorModels.activations();
         List<Row> out = new ArrayList<>();

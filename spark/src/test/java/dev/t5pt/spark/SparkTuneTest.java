@@ -58,6 +58,19 @@ class SparkTuneTest {
         run("tune", "--resume", "--out", tmp.resolve("url").toString(), "--steps", "22", "--spark", "local[2]");
     }
 
+    /** --weights reaches the executors: an int8 run through Spark gives the in-process int8 run's bytes. */
+    @Test
+    void weightsReachTheExecutors(@TempDir Path tmp) throws Exception {
+        run(tune(tmp.resolve("local"), "--weights", "int8"));
+        run(tune(tmp.resolve("spark"), "--weights", "int8", "--spark", "local[2]"));
+        run(tune(tmp.resolve("stored")));
+        for (String f : SAME) {
+            assertArrayEquals(Files.readAllBytes(tmp.resolve("local").resolve(f)), Files.readAllBytes(tmp.resolve("spark").resolve(f)), f);
+        }
+        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("local/last/prompt.npy")),
+                Files.readAllBytes(tmp.resolve("stored/last/prompt.npy"))), "int8 changes the run");
+    }
+
     @Test
     void sparkRunEqualsTheInProcessRunEvenWhenATaskFails(@TempDir Path tmp) throws Exception {
         run(tune(tmp.resolve("local")));

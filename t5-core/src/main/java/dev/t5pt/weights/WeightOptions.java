@@ -14,11 +14,11 @@ import java.util.List;
  * error 7.3% → 5.7% on tiny-v1_1, 7.1% → 4.3% on tiny-lm-adapt-prompt). A tied embedding (T5 v1.0) is also the
  * LM head, read whole for every decoded token: the loader holds it as {@code lm_head} would be held.
  */
-public record WeightOptions(WeightFormat format, List<String> keepF32) {
+public record WeightOptions(WeightFormat format, List<String> keepF32) implements java.io.Serializable {
     public static final WeightOptions AS_STORED = new WeightOptions(WeightFormat.AS_STORED, List.of());
 
     public WeightOptions {
-        keepF32 = List.copyOf(keepF32);
+        keepF32 = List.copyOf(keepF32);   // immutable, and serializable (Spark tasks carry it)
     }
 
     /** The format for every matrix, the embedding kept in float32 under int8 (see above). */
