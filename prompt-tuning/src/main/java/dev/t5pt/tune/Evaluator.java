@@ -83,7 +83,6 @@ public final class Evaluator {
         for (int c = 0; c < cand.length; c++) {
             cand[c] = tok.encode(candidates.get(c));
         }
-        int maxT = Arrays.stream(cand).mapToInt(a -> a.length).max().orElse(1);
         List<List<String>> out = new ArrayList<>();
         for (INDArray prompt : prompts) {
             List<String> preds = new ArrayList<>();
@@ -92,27 +91,12 @@ public final class Evaluator {
                 int to = Math.min(data.size(), from + perBatch);
                 List<Integer> rows = new ArrayList<>();
                 for (int i = from; i < to; i++) {
-                    for (int c = 0; c < cand.length; c++) {
-                        rows.add(i);
-                    }
+                    rows.add(i);
                 }
-                Batch b = Batcher.pad(data, rows);
-                int[][] labels = new int[rows.size()][maxT];
-                for (int r = 0; r < rows.size(); r++) {
-                    Arrays.fill(labels[r], Batch.IGNORE);
-                    int[] c = cand[r % cand.length];
-                    System.arraycopy(c, 0, labels[r], 0, c.length);
-                }
-                double[] nll = model.rowNll(act, new Batch(b.inputIds(), b.attentionMask(), labels),
-                        RowPrompts.shared(prompt, rows.size()));
-                for (int i = 0; i < to - from; i++) {
-                    int best = 0;
-                    for (int c = 1; c < cand.length; c++) {
-                        if (nll[i * cand.length + c] < nll[i * cand.length + best]) {
-                            best = c;
-                        }
-                    }
-                    preds.add(candidates.get(best));
+                INDArray[] p = new INDArray[rows.size()];
+                Arrays.fill(p, prompt);
+                for (double[] scores : RankClassification.scores(model, act, Batcher.pad(data, rows), p, cand)) {
+                    preds.add(candidates.get(RankClassification.best(scores)));
                 }
             }
             out.add(preds);

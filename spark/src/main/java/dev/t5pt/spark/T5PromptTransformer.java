@@ -7,6 +7,7 @@ import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.T5Model;
+import dev.t5pt.tune.RankClassification;
 import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.io.PromptFiles;
 import org.apache.spark.api.java.JavaRDD;
@@ -161,37 +162,20 @@ public final class T5PromptTransformer extends Transformer {
     }
 
     private List<Row> rank(T5Model m, T5Tokenizer tok, Activations act, List<Row> batch, int in, int task) {
-        int nc = candidates.size();
-        int[][] cand = new int[nc][];
-        int maxT = 1;
-        for (int c = 0; c < nc; c++) {
+        int[][] cand = new int[candidates.size()][];
+        for (int c = 0; c < cand.length; c++) {
             cand[c] = tok.encode(candidates.get(c));
-            maxT = Math.max(maxT, cand[c].length);
         }
-        int[][] ids = new int[batch.size() * nc][];
-        int[][] labels = new int[ids.length][maxT];
-        INDArray[] p = new INDArray[ids.length];
+        int[][] ids = new int[batch.size()][];
+        INDArray[] p = new INDArray[batch.size()];
         for (int r = 0; r < batch.size(); r++) {
-            int[] x = tok.encode(batch.get(r).getString(in));
-            INDArray pr = promptOf(batch.get(r), task, m.config().dModel());
-            for (int c = 0; c < nc; c++) {
-                int k = r * nc + c;
-                ids[k] = x;
-                p[k] = pr;
-                Arrays.fill(labels[k], Batch.IGNORE);
-                System.arraycopy(cand[c], 0, labels[k], 0, cand[c].length);
-            }
+            ids[r] = tok.encode(batch.get(r).getString(in));
+            p[r] = promptOf(batch.get(r), task, m.config().dModel());
         }
-        Batch padded = Batch.padded(ids);
-        double[] nll = m.rowNll(act, new Batch(padded.inputIds(), padded.attentionMask(), labels), RowPrompts.of(p));
+        double[][] scores = RankClassification.scores(m, act, Batch.padded(ids), p, cand);
         List<Row> out = new ArrayList<>();
         for (int r = 0; r < batch.size(); r++) {
-            int best = 0;
-            double[] scores = Arrays.copyOfRange(nll, r * nc, (r + 1) * nc);
-            for (int c = 1; c < nc; c++) {
-                best = scores[c] < scores[best] ? c : best;
-            }
-            out.add(append(batch.get(r), candidates.get(best), scores));
+            out.add(append(batch.get(r), candidates.get(RankClassification.best(scores[r])), scores[r]));
         }
         return out;
     }
