@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.t5pt.perf.PeakMemory;
+import dev.t5pt.perf.Repetitions;
 import dev.t5pt.perf.Workloads;
 
 import java.nio.FloatBuffer;
@@ -51,14 +52,8 @@ public final class OrtBench {
         for (int i = 0; i < 3; i++) {
             run.run();
         }
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            run.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        Arrays.sort(ms);
-        double median = reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
+        double[] ms = Repetitions.timeSorted(run, reps);
+        double median = Repetitions.median(ms);
         System.out.printf(Locale.ROOT, "{\"impl\": \"onnxruntime-java %s\", \"workload\": \"%s\", \"shape\": \"%s\", \"reps\": %d, "
                         + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d}%n",
                 env.getVersion(), workload, shape, reps, median, ms[0], ms[reps - 1],

@@ -2,6 +2,7 @@ package dev.t5pt.cli;
 
 import dev.t5pt.perf.PeakMemory;
 import dev.t5pt.model.Dropout;
+import dev.t5pt.perf.Repetitions;
 import dev.t5pt.perf.Workloads;
 import dev.t5pt.config.T5Config;
 import dev.t5pt.weights.WeightFormat;
@@ -15,7 +16,6 @@ import java.io.PrintWriter;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -191,19 +191,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         double warmupSeconds = (System.nanoTime() - start) / 1e9;
         long jit0 = measured ? jit.getTotalCompilationTime() : 0;
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            run.run();
-            ms[i] = (System.nanoTime() - t0) / 1e6;
-        }
-        Arrays.sort(ms);
+        double[] ms = Repetitions.timeSorted(run, reps);
         return new Timing(ms, warmupSeconds, measured ? jit.getTotalCompilationTime() - jit0 : -1);
     }
 
     static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return Repetitions.median(sorted);
     }
 
     private int quick() {
