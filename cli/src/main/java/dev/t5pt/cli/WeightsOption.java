@@ -18,8 +18,8 @@ final class WeightsOption {
 
     @Option(names = "--keep-f32", paramLabel = "NAME", split = ",",
             description = "matrices kept in f32 whatever --weights says, by a component of their name, or none "
-                    + "(e.g. wo,lm_head: Hugging Face keeps wo in f32 under 8-bit loading; default: shared, the "
-                    + "token embedding, under int8, nothing otherwise)")
+                    + "(e.g. wo,lm_head: Hugging Face keeps wo in f32 under 8-bit loading; default: shared, an "
+                    + "untied token embedding, under int8, nothing otherwise; a tied one is held as lm_head)")
     List<String> keepF32;
 
     WeightOptions options() {
