@@ -1,0 +1,42 @@
+package dev.t5pt.weights;
+
+import dev.t5pt.io.DType;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Format names, "as stored", and keep patterns matching whole components of a key. */
+class WeightOptionsTest {
+    @Test
+    void formatsParseAndPrintAsTheyAreWritten() {
+        for (WeightFormat f : WeightFormat.values()) {
+            assertEquals(f, WeightFormat.parse(f.toString()));
+        }
+        assertEquals(WeightFormat.BF16, WeightFormat.parse("BFloat16"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeightFormat.parse("int4"));
+        assertTrue(e.getMessage().contains("'int4'"), e.getMessage());
+    }
+
+    @Test
+    void asStoredKeepsBf16AndWidensTheRest() {
+        assertEquals(WeightFormat.BF16, WeightFormat.AS_STORED.heldAs(DType.BF16));
+        assertEquals(WeightFormat.F32, WeightFormat.AS_STORED.heldAs(DType.F16));
+        assertEquals(WeightFormat.F32, WeightFormat.AS_STORED.heldAs(DType.F32));
+        assertEquals(WeightFormat.INT8, WeightFormat.INT8.heldAs(DType.BF16));
+    }
+
+    @Test
+    void keepPatternsMatchWholeNameComponents() {
+        WeightOptions o = new WeightOptions(WeightFormat.INT8, List.of("wo", "lm_head"));
+        assertEquals(WeightFormat.F32, o.formatOf("decoder.block.3.layer.2.DenseReluDense.wo.weight"));
+        assertEquals(WeightFormat.F32, o.formatOf("lm_head.weight"));
+        assertEquals(WeightFormat.INT8, o.formatOf("decoder.block.3.layer.2.DenseReluDense.wi_0.weight"));
+        assertEquals(WeightFormat.INT8, o.formatOf("encoder.block.0.layer.0.SelfAttention.o.weight"), "wo is not o");
+        assertEquals(WeightFormat.F32, WeightOptions.of(WeightFormat.INT8).formatOf("shared.weight"));
+        assertEquals(WeightFormat.BF16, WeightOptions.of(WeightFormat.BF16).formatOf("shared.weight"));
+    }
+}
