@@ -105,8 +105,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         for (WeightFormat format : weights == null ? List.of(WeightFormat.F32) : weights) {
-            WeightOptions held = keepF32 == null ? WeightOptions.of(format)
-                    : new WeightOptions(format, keepF32.stream().filter(k -> !k.equals("none")).toList());
+            WeightOptions held = WeightsOption.options(format, keepF32);
             long t0 = System.nanoTime();
             Workloads w = new Workloads(config, 42, held);
             double loadSeconds = (System.nanoTime() - t0) / 1e9;

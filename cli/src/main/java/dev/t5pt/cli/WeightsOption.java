@@ -23,6 +23,11 @@ final class WeightsOption {
     List<String> keepF32;
 
     WeightOptions options() {
+        return options(format, keepF32);
+    }
+
+    /** The options for a format and the --keep-f32 names as given (null: the format's default; "none": nothing). */
+    static WeightOptions options(WeightFormat format, List<String> keepF32) {
         if (keepF32 == null) {
             return WeightOptions.of(format);
         }

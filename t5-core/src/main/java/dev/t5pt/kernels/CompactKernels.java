@@ -30,7 +30,7 @@ final class CompactKernels {
     private static final VectorSpecies<Short> SS = VectorSpecies.of(short.class, VectorShape.forBitSize(W * 16));
     private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
     /** As many bytes as S has float lanes (none below 64 bits: int8 then runs scalar). */
-    static final VectorSpecies<Byte> SB = W >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(W * 8)) : null;
+    private static final VectorSpecies<Byte> SB = W >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(W * 8)) : null;
 
     /** W bfloat16 values at byte at of b, widened to float32 (exactly: the 16 bits become the high half). */
     static FloatVector bf16(ByteBuffer b, int at) {

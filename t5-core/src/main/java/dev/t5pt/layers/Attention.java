@@ -37,11 +37,6 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
                            Dropout probsDropout) implements Saved {
     }
 
-    /** Stacks HF's q, k, v weights ([I, D] each) into the fused projection (a copy, in their format); o: [D, I]. */
-    public static Attention of(Frozen q, Frozen k, Frozen v, Frozen o, int heads, int dKv) {
-        return fused(Frozen.concatRows(q, k, v), o, heads, dKv);
-    }
-
     /** The attention over HF's q, k, v weights already stacked: fused [3I, D], q rows, then k, then v; o: [D, I]. */
     public static Attention fused(Frozen fused, Frozen o, int heads, int dKv) {
         int inner = heads * dKv;
@@ -50,9 +45,9 @@ public record Attention(Linear qkv /* [3I, D] */, Linear q, Linear k, Linear v, 
                 heads, dKv);
     }
 
-    /** {@link #of(Frozen, Frozen, Frozen, Frozen, int, int)} for float32 weights. */
+    /** Stacks HF's float32 q, k, v weights ([I, D] each) into the fused projection (a copy); o: [D, I]. */
     public static Attention of(INDArray q, INDArray k, INDArray v, INDArray o, int heads, int dKv) {
-        return of(new Frozen.F32(q), new Frozen.F32(k), new Frozen.F32(v), new Frozen.F32(o), heads, dKv);
+        return fused(new Frozen.F32(Nd4j.concat(0, q, k, v)), new Frozen.F32(o), heads, dKv);
     }
 
     public int inner() {

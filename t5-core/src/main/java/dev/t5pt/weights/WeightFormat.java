@@ -21,15 +21,6 @@ public enum WeightFormat {
         return stored == DType.BF16 ? BF16 : F32;
     }
 
-    /** Bytes per held element (int8: the per-row scale not counted). */
-    public int elementBytes() {
-        return switch (this) {
-            case F32, AS_STORED -> 4;
-            case BF16 -> 2;
-            case INT8 -> 1;
-        };
-    }
-
     /** f32, bf16, int8 or as-stored (any case); the error names what was found. */
     public static WeightFormat parse(String s) {
         return switch (s.toLowerCase(Locale.ROOT)) {
