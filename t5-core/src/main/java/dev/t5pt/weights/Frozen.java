@@ -157,9 +157,8 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
 
     /**
      * W as int8 rows q [rows, cols] (row-major from element {@code at} of {@code q}) times scale[firstRow + o].
-     * On the Java heap: the Vector API reads a byte[] ~2.3× faster than native memory on JDK 17 (16.8 against
-     * 7.3 G multiply-adds/s per core, measured on the 2-vCPU AMD EPYC), and int8 is made at load anyway (never
-     * mapped from a file). A JVM holding an int8 model needs a heap of its size (the launcher sizes it).
+     * On the Java heap: on JDK 17 the Vector API reads a byte[] faster than native memory (benchmarks/SPEED_LOG.md,
+     * eleventh session), and int8 is made at load anyway (never mapped from a file). A JVM holding an int8 model needs a heap of its size (the launcher sizes it).
      */
     final class Int8 implements Frozen {
         private final byte[] q;
