@@ -7,7 +7,9 @@ import dev.t5pt.io.RandomWeights;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Dropout;
 import dev.t5pt.model.Retain;
+import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.perf.Workloads;
 import dev.t5pt.weights.Frozen;
@@ -82,8 +84,8 @@ public final class KernelProfile {
         Nd4j.getRandom().setSeed(1);
         INDArray prompt = Nd4j.rand(DataType.FLOAT, Workloads.PROMPT_LENGTH, cfg.dModel()).subi(0.5);
         int tokens = 32;
-        Runnable run = step ? () -> model.lossAndPromptGrad(act, batch, prompt, false)
-                : encoder ? () -> model.encode(act, Retain.NOTHING, batch, prompt)
+        Runnable run = step ? () -> model.lossAndPromptGrad(act, batch, prompt, false, Dropout.NONE, 0)
+                : encoder ? () -> model.encode(act, Retain.NOTHING, batch, RowPrompts.shared(prompt, batch.size()), Dropout.NONE)
                 : () -> Greedy.generate(model, act, Batch.inputs(batch.inputIds(), batch.attentionMask()), (INDArray) null,
                 new Greedy.Options(tokens, false), StepListener.NONE);
         for (int i = 0; i < 4; i++) {

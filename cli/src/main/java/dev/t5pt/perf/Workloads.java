@@ -6,6 +6,7 @@ import dev.t5pt.generate.StepListener;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Retain;
+import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.Dropout;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tune.Adafactor;
@@ -74,7 +75,7 @@ public final class Workloads {
 
     /** {@link #step(boolean)} with dropout inside the frozen model, as `tune` trains (a new mask every step). */
     public double step(boolean checkpointing, Dropout dropout) {
-        var g = model.lossAndPromptGrad(act, batch, prompt, checkpointing, dropout.forStep(steps++));
+        var g = model.lossAndPromptGrad(act, batch, prompt, checkpointing, dropout.forStep(steps++), 0);
         float[] p = prompt.data().asFloat();
         optimizer.step(p, g.grad().data().asFloat(), (int) prompt.size(0), (int) prompt.size(1), 0.3);
         prompt.data().setData(p);
@@ -83,7 +84,7 @@ public final class Workloads {
 
     /** The encoder forward over the prompt-extended batch. */
     public INDArray encoder() {
-        return model.encode(act, Retain.NOTHING, batch, prompt).hidden();
+        return model.encode(act, Retain.NOTHING, batch, RowPrompts.shared(prompt, batch.size()), Dropout.NONE).hidden();
     }
 
     /** Greedy decoding of {@code tokens} tokens for one 128-token input, no EOS stopping. Returns the ids. */

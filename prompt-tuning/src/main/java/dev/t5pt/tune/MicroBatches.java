@@ -37,7 +37,7 @@ public final class MicroBatches {
                             boolean checkpointing, Dropout stepDropout, int labelCount) {
         PromptGradient g;
         if (micro == 0) {
-            g = model.lossAndPromptGrad(act, batch, prompt, checkpointing, stepDropout);
+            g = model.lossAndPromptGrad(act, batch, prompt, checkpointing, stepDropout, 0);
         } else {
             int from = m * micro;
             g = model.lossAndPromptGrad(act, batch.rows(from, from + micro), prompt, checkpointing,

@@ -2,9 +2,12 @@ package dev.t5pt.tune;
 
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Dropout;
+import dev.t5pt.model.Retain;
 import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.T5Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Arrays;
 
@@ -37,10 +40,13 @@ public final class RankClassification {
             Arrays.fill(labels[k], Batch.IGNORE);
             System.arraycopy(candidates[k % nc], 0, labels[k], 0, candidates[k % nc].length);
         }
-        double[] nll = model.rowNll(act, new Batch(ids, mask, labels), RowPrompts.of(p));
-        double[][] out = new double[r][];
-        for (int i = 0; i < r; i++) {
-            out[i] = Arrays.copyOfRange(nll, i * nc, (i + 1) * nc);
+        // logits: [R·C, T, V]; each row's summed cross-entropy over its candidate's positions (-100 excluded)
+        INDArray logits = model.forward(act, Retain.NOTHING, new Batch(ids, mask, labels), RowPrompts.of(p), Dropout.NONE)
+                .logits();
+        double[][] out = new double[r][nc];
+        for (int k = 0; k < r * nc; k++) {
+            INDArray rows = logits.get(NDArrayIndex.point(k), NDArrayIndex.all(), NDArrayIndex.all());
+            out[k / nc][k % nc] = model.kernels().crossEntropySum(rows, labels[k], Batch.IGNORE);
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.t5pt.generate;
 import dev.t5pt.config.T5Config;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Dropout;
 import dev.t5pt.model.Encoded;
 import dev.t5pt.model.Retain;
 import dev.t5pt.model.RowPrompts;
@@ -41,7 +42,7 @@ public final class Beam {
             mask[b] = new int[inputIds.length];
             Arrays.fill(mask[b], 1);
         }
-        Encoded enc = model.encode(act, Retain.NOTHING, Batch.inputs(ids, mask), RowPrompts.shared(prompt, beams));
+        Encoded enc = model.encode(act, Retain.NOTHING, Batch.inputs(ids, mask), RowPrompts.shared(prompt, beams), Dropout.NONE);
         List<Hypothesis> live = new ArrayList<>(List.of(new Hypothesis(new int[0], 0, 0)));
         List<Hypothesis> done = new ArrayList<>();
         for (int t = 0; t < maxSteps && !live.isEmpty() && done.size() < beams; t++) {

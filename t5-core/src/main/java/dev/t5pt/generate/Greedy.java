@@ -4,6 +4,7 @@ import dev.t5pt.config.T5Config;
 import dev.t5pt.layers.DecoderBlock;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Dropout;
 import dev.t5pt.model.Encoded;
 import dev.t5pt.model.Retain;
 import dev.t5pt.model.RowPrompts;
@@ -41,7 +42,7 @@ public final class Greedy {
     public static int[][] generate(T5Model model, Activations act, Batch batch, RowPrompts prompts, Options opt,
                                    StepListener listener) {
         T5Config c = model.config();
-        Encoded enc = model.encode(act, Retain.NOTHING, batch, prompts);
+        Encoded enc = model.encode(act, Retain.NOTHING, batch, prompts, Dropout.NONE);
         KvCache cache = KvCache.create(model, act, enc, opt.maxSteps());
         int b = batch.size();
         int[] tokens = new int[b];
@@ -85,7 +86,7 @@ public final class Greedy {
     public static int[][] uncached(T5Model model, Activations act, Batch batch, INDArray prompt, Options opt,
                                    StepListener listener) {
         T5Config c = model.config();
-        Encoded enc = model.encode(act, Retain.NOTHING, batch, prompt);
+        Encoded enc = model.encode(act, Retain.NOTHING, batch, RowPrompts.shared(prompt, batch.size()), Dropout.NONE);
         int b = batch.size();
         int[][] prefix = new int[b][1];
         for (int[] row : prefix) {

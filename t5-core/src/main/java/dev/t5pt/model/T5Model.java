@@ -19,8 +19,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A frozen T5 encoder-decoder: immutable weights shared by every caller, computing into an
- * {@link Activations} the caller owns (one per thread). The methods without an Activations argument use
- * the model's own buffers, are synchronized, and return detached copies.
+ * {@link Activations} the caller owns (one per thread); {@link DetachedT5} wraps it for callers who want
+ * copies from one synchronized set of buffers instead.
  *
  * <p>Legend: B batch, p prompt length, L input length, Le = p + L, T target length, D d_model, V vocabulary.
  */
@@ -32,7 +32,6 @@ public final class T5Model {
     private final Decoder decoder;
     private final dev.t5pt.layers.Linear lmHead; // [V, D]
     private final float logitScale;  // d_model^-0.5 when tied (T5 v1.0), else 1
-    private final Activations own = new Activations();
     private volatile QuantizedRows headScreen;       // greedy decoding's 8-bit head copy, made on first use
 
     T5Model(T5Config config, Kernels kernels, Frozen shared, Encoder encoder, Decoder decoder,
@@ -164,13 +163,8 @@ public final class T5Model {
         }
     }
 
-    /** [P ; shared[ids]] per row into buffer name: [B·(p+L), D]. */
-    public INDArray embedWithPrompt(Activations act, String name, int[][] ids, INDArray prompt) {
-        return embedWithPrompts(act, name, ids, RowPrompts.shared(prompt, ids.length));
-    }
-
     /** [P_b ; shared[ids_b] ; zero rows up to the longest prompt] per row into buffer name: [B·(pmax+L), D]. */
-    public INDArray embedWithPrompts(Activations act, String name, int[][] ids, RowPrompts prompts) {
+    public INDArray embed(Activations act, String name, int[][] ids, RowPrompts prompts) {
         int pmax = prompts.maxLength();
         int len = ids[0].length;
         int le = pmax + len;
@@ -190,17 +184,11 @@ public final class T5Model {
         return x;
     }
 
-    /** Runs the encoder over [P ; E(ids)] with the prompt-extended mask, keeping what {@code retain} says. */
-    public Encoded encode(Activations act, Retain retain, Batch batch, INDArray prompt) {
-        return encode(act, retain, batch, RowPrompts.shared(prompt, batch.size()));
-    }
-
-    /** Runs the encoder with a prompt per row (see {@link RowPrompts} for the layout). */
-    public Encoded encode(Activations act, Retain retain, Batch batch, RowPrompts prompts) {
-        return encode(act, retain, batch, prompts, Dropout.NONE);
-    }
-
-    /** The encoder with dropout (training); {@link Dropout#NONE} is eval mode. */
+    /**
+     * Runs the encoder over [P_b ; E(ids_b)] with the prompt-extended mask (a prompt per row, see
+     * {@link RowPrompts}; {@link RowPrompts#shared} for one), keeping what {@code retain} says; dropout for
+     * training, {@link Dropout#NONE} in eval mode.
+     */
     public Encoded encode(Activations act, Retain retain, Batch batch, RowPrompts prompts, Dropout dropout) {
         batch.checkIds(config.vocabSize());
         if (prompts.batch() != batch.size()) {
@@ -212,17 +200,12 @@ public final class T5Model {
         int pmax = prompts.maxLength();
         int len = pmax + batch.inputLength();
         AttentionMask.KeyPadding mask = AttentionMask.KeyPadding.of(prompts.extendMask(batch.attentionMask()));
-        INDArray x = embedWithPrompts(act, "enc.embeds", batch.inputIds(), prompts);
+        INDArray x = embed(act, "enc.embeds", batch.inputIds(), prompts);
         Encoder.Pass pass = encoder.forward(kernels, act, retain, x, batch.size(), len, mask, dropout);
         return new Encoded(pass.hidden(), batch.size(), len, pmax, mask, pass);
     }
 
-    /** Teacher-forced decoder over decoderIds [B, T]; logits [B·T, V] are in buffer "dec.logits". */
-    public Decoder.Pass decode(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
-        return decode(act, keep, enc, decoderIds, Dropout.NONE);
-    }
-
-    /** The teacher-forced decoder with dropout (training). */
+    /** The teacher-forced decoder over decoderIds [B, T], with dropout for training ({@link Dropout#NONE}: eval). */
     public Decoder.Pass decode(Activations act, boolean keep, Encoded enc, int[][] decoderIds, Dropout dropout) {
         int t = decoderIds[0].length;
         INDArray y = act.get("dec.embeds", (long) enc.batch() * t, config.dModel());
@@ -234,7 +217,7 @@ public final class T5Model {
 
     /** Teacher-forced decoder over decoderIds [B, T]; returns logits [B·T, V] (buffer "dec.logits"). */
     public INDArray decodeLogits(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
-        return logits(act, "dec", decode(act, keep, enc, decoderIds).hidden());
+        return logits(act, "dec", decode(act, keep, enc, decoderIds, Dropout.NONE).hidden());
     }
 
     /** logits = (h · scale)·W_headᵀ for decoder output h [N, D]; [N, V] in buffer prefix.logits. */
@@ -285,15 +268,13 @@ public final class T5Model {
         return s;
     }
 
-    /** Encoder, teacher-forced decoder on shift_right(labels), logits and loss; arrays are act's buffers. */
-    public Forward forward(Activations act, Retain retain, Batch batch, INDArray prompt) {
-        return forward(act, retain, batch, RowPrompts.shared(prompt, batch.size()));
-    }
-
-    /** {@link #forward(Activations, Retain, Batch, INDArray)} with a prompt per row. */
-    public Forward forward(Activations act, Retain retain, Batch batch, RowPrompts prompts) {
-        Encoded enc = encode(act, retain, requireLabels(batch), prompts);
-        Decoder.Pass dec = decode(act, retain != Retain.NOTHING, enc, decoderInput(batch));
+    /**
+     * Encoder, teacher-forced decoder on shift_right(labels), logits and the mean loss, with a prompt per row
+     * and dropout as given; the arrays are act's buffers.
+     */
+    public Forward forward(Activations act, Retain retain, Batch batch, RowPrompts prompts, Dropout dropout) {
+        Encoded enc = encode(act, retain, requireLabels(batch), prompts, dropout);
+        Decoder.Pass dec = decode(act, retain != Retain.NOTHING, enc, decoderInput(batch), dropout);
         INDArray logits = logits(act, "dec", dec.hidden());
         Labels labels = Labels.of(batch);
         double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / labels.count();
@@ -303,47 +284,17 @@ public final class T5Model {
     }
 
     /**
-     * The summed negative log-likelihood of each row's labels (positions with -100 excluded), with a prompt
-     * per row: what rank classification compares across candidate labels.
-     */
-    public double[] rowNll(Activations act, Batch batch, RowPrompts prompts) {
-        Encoded enc = encode(act, Retain.NOTHING, requireLabels(batch), prompts);
-        Decoder.Pass dec = decode(act, false, enc, decoderInput(batch));
-        INDArray logits = logits(act, "dec", dec.hidden());
-        int t = batch.targetLength();
-        double[] out = new double[batch.size()];
-        for (int b = 0; b < batch.size(); b++) {
-            INDArray rows = logits.get(NDArrayIndex.interval((long) b * t, (long) (b + 1) * t), NDArrayIndex.all());
-            out[b] = kernels.crossEntropySum(rows, batch.labels()[b], Batch.IGNORE);
-        }
-        return out;
-    }
-
-    /**
      * The loss and dLoss/dP for a batch with prompt P [p, D]: the forward pass keeps what backward reads
      * (every encoder block, or with {@code checkpointing} only each encoder block's input, recomputing the
      * block during backward), then the backward walks cross-entropy → LM head → decoder (whose
      * cross-attention carries the gradient into H_enc) → encoder → the embedded input, of which the p
      * prompt rows of every batch row are summed. The gradient is act's buffer "grad.prompt".
-     */
-    public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing) {
-        return lossAndPromptGrad(act, batch, prompt, checkpointing, Dropout.NONE);
-    }
-
-    /**
-     * {@link #lossAndPromptGrad(Activations, Batch, INDArray, boolean)} with dropout inside the frozen model
-     * (the paper trains with 0.1): the same masks in forward and backward, from the step's seed.
-     */
-    public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing,
-                                            Dropout dropout) {
-        return lossAndPromptGrad(act, batch, prompt, checkpointing, dropout, 0);
-    }
-
-    /**
-     * The loss and dLoss/dP of a micro-batch: rows of a larger batch (padded to its lengths, the dropout
-     * {@link Dropout#slice sliced} to the same rows) whose loss is the mean over {@code averageOver} labels, the
-     * larger batch's count. The micro-batches' losses and gradients then sum to the larger batch's (up to the
-     * order of the float sums). averageOver 0: this batch's own count.
+     *
+     * <p>Dropout inside the frozen model (the paper trains with 0.1; {@link Dropout#NONE}: none) uses the same
+     * masks in forward and backward. {@code averageOver}: the loss is the mean over that many labels (0: this
+     * batch's own count); a micro-batch of a larger batch (rows padded to its lengths, the dropout
+     * {@link Dropout#slice sliced} to the same rows) passes the larger batch's count, so the micro-batches'
+     * losses and gradients sum to the larger batch's (up to the order of the float sums).
      */
     public PromptGradient lossAndPromptGrad(Activations act, Batch batch, INDArray prompt, boolean checkpointing,
                                             Dropout dropout, int averageOver) {
@@ -381,12 +332,6 @@ public final class T5Model {
         return new PromptGradient(loss, grad, labels.count());
     }
 
-    /** {@link #lossAndPromptGrad(Activations, Batch, INDArray, boolean)} on the model's buffers, detached. */
-    public synchronized PromptGradient lossAndPromptGrad(Batch batch, INDArray prompt) {
-        PromptGradient g = lossAndPromptGrad(own, batch, prompt, false);
-        return new PromptGradient(g.loss(), g.grad().dup(), g.labelCount());
-    }
-
     private int[][] decoderInput(Batch batch) {
         return Batch.shiftRight(batch.labels(), config.decoderStartTokenId(), config.padTokenId());
     }
@@ -415,21 +360,6 @@ public final class T5Model {
             }
             return new Labels(flat, count);
         }
-    }
-
-    /** {@link #forward(Activations, Retain, Batch, INDArray)} on the model's own buffers, detached. */
-    public synchronized Forward forward(Batch batch, INDArray prompt) {
-        return forward(own, Retain.NOTHING, batch, prompt).detach();
-    }
-
-    /** The encoder output [B, p+L, D] on the model's own buffers, detached. */
-    public synchronized INDArray encode(Batch batch, INDArray prompt) {
-        return encode(own, Retain.NOTHING, batch, prompt).hidden3d().dup();
-    }
-
-    /** The mean loss of labels given inputs (and prompt). */
-    public synchronized double loss(Batch batch, INDArray prompt) {
-        return forward(own, Retain.NOTHING, batch, prompt).loss();
     }
 
     public dev.t5pt.layers.Linear lmHead() {

@@ -69,7 +69,7 @@ class FixtureForwardTest {
             }
         }
         Activations act = new Activations();
-        INDArray x = m.embedWithPrompt(act, "x", b.inputIds(), prompt);
+        INDArray x = m.embed(act, "x", b.inputIds(), RowPrompts.shared(prompt, b.size()));
         assertEquals(c.get("embedded_input"), x.reshape(c.get("embedded_input").shape()), "embedded_input");
         int le = enc.length;
         INDArray eb = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, cfg.numHeads(), le, le);
@@ -86,7 +86,7 @@ class FixtureForwardTest {
     void forwardWithAndWithoutPrompt(Case c, Kernels k) throws IOException {
         T5Model m = model(c, k);
         Activations act = new Activations();
-        Forward f = m.forward(act, Retain.ALL, batch(c), c.get("prompt"));
+        Forward f = m.forward(act, Retain.ALL, batch(c), RowPrompts.shared(c.get("prompt"), c.ints("input_ids").length), Dropout.NONE);
         assertClose("enc_layer0_out", act.peek("enc.0.out").reshape(c.get("enc_layer0_out").shape()),
                 c.get("enc_layer0_out"), TOL);
         assertClose("dec_layer0_out", act.peek("dec.0.out").reshape(c.get("dec_layer0_out").shape()),
@@ -96,7 +96,7 @@ class FixtureForwardTest {
         assertClose("logits", f.logits(), c.get("logits"), TOL);
         assertLoss("loss", f.loss(), c.get("loss"));
 
-        Forward n = m.forward(act, Retain.NOTHING, batch(c), (INDArray) null);
+        Forward n = m.forward(act, Retain.NOTHING, batch(c), RowPrompts.shared(null, c.ints("input_ids").length), Dropout.NONE);
         assertClose("noprompt_encoder_hidden", n.encoderHidden(), c.get("noprompt_encoder_hidden"), TOL);
         assertClose("noprompt_logits", n.logits(), c.get("noprompt_logits"), TOL);
         assertLoss("noprompt_loss", n.loss(), c.get("noprompt_loss"));

@@ -46,7 +46,7 @@ class PromptGradientTest {
     void fixturePromptGrad(Case c, Kernels k, boolean checkpointing) throws IOException {
         T5Model m = T5Model.load(Fixtures.dir(c.model()), k);
         Batch batch = new Batch(c.ints("input_ids"), c.ints("attention_mask"), c.ints("labels"));
-        PromptGradient g = m.lossAndPromptGrad(new Activations(), batch, c.get("prompt"), checkpointing);
+        PromptGradient g = m.lossAndPromptGrad(new Activations(), batch, c.get("prompt"), checkpointing, Dropout.NONE, 0);
         assertClose("prompt_grad", g.grad(), c.get("prompt_grad"), 1e-4);
         assertEquals(c.get("loss").getDouble(0), g.loss(), 1e-4 * g.loss());
     }
@@ -56,8 +56,8 @@ class PromptGradientTest {
         Case c = Fixtures.cases("tiny-lm-adapt-prompt").get(1);
         T5Model m = T5Model.load(Fixtures.dir(c.model()));
         Batch batch = new Batch(c.ints("input_ids"), c.ints("attention_mask"), c.ints("labels"));
-        INDArray full = m.lossAndPromptGrad(new Activations(), batch, c.get("prompt"), false).grad().dup();
-        INDArray ckpt = m.lossAndPromptGrad(new Activations(), batch, c.get("prompt"), true).grad().dup();
+        INDArray full = m.lossAndPromptGrad(new Activations(), batch, c.get("prompt"), false, Dropout.NONE, 0).grad().dup();
+        INDArray ckpt = m.lossAndPromptGrad(new Activations(), batch, c.get("prompt"), true, Dropout.NONE, 0).grad().dup();
         assertClose("checkpointed vs full", ckpt, full, 1e-6);
     }
 
@@ -73,20 +73,20 @@ class PromptGradientTest {
         Nd4j.getRandom().setSeed(9);
         INDArray prompt = Nd4j.randn(DataType.DOUBLE, 3, cfg.dModel()).muli(0.5);
         Activations act = new Activations(DataType.DOUBLE);
-        INDArray grad = m.lossAndPromptGrad(act, batch, prompt, false).grad().dup();
+        INDArray grad = m.lossAndPromptGrad(act, batch, prompt, false, Dropout.NONE, 0).grad().dup();
         Activations fwd = new Activations(DataType.DOUBLE);
-        double err = GradCheck.error(prompt, grad, () -> m.forward(fwd, Retain.NOTHING, batch, prompt).loss(), 1e-5);
+        double err = GradCheck.error(prompt, grad, () -> m.forward(fwd, Retain.NOTHING, batch, RowPrompts.shared(prompt, batch.size()), Dropout.NONE).loss(), 1e-5);
         assertTrue(err <= 1e-6, "relative error " + err);
-        INDArray ckpt = m.lossAndPromptGrad(act, batch, prompt, true).grad();
+        INDArray ckpt = m.lossAndPromptGrad(act, batch, prompt, true, Dropout.NONE, 0).grad();
         assertTrue(Fixtures.normwiseError(ckpt, grad) <= 1e-12, "checkpointing in double");
 
         // with dropout: a fixed seed makes the loss a deterministic function of P, the same masks in backward
         Dropout dropout = new Dropout(0.3f, 77).forStep(5);
-        INDArray dgrad = m.lossAndPromptGrad(act, batch, prompt, false, dropout).grad().dup();
+        INDArray dgrad = m.lossAndPromptGrad(act, batch, prompt, false, dropout, 0).grad().dup();
         Activations dfwd = new Activations(DataType.DOUBLE);
-        double derr = GradCheck.error(prompt, dgrad, () -> m.lossAndPromptGrad(dfwd, batch, prompt, false, dropout).loss(), 1e-5);
+        double derr = GradCheck.error(prompt, dgrad, () -> m.lossAndPromptGrad(dfwd, batch, prompt, false, dropout, 0).loss(), 1e-5);
         assertTrue(derr <= 1e-6, "with dropout: relative error " + derr);
-        INDArray dckpt = m.lossAndPromptGrad(act, batch, prompt, true, dropout).grad();
+        INDArray dckpt = m.lossAndPromptGrad(act, batch, prompt, true, dropout, 0).grad();
         assertTrue(Fixtures.normwiseError(dckpt, dgrad) <= 1e-12, "checkpointing with dropout");
         assertTrue(Fixtures.normwiseError(dgrad, grad) > 1e-3, "dropout changes the gradient");
     }
@@ -97,14 +97,14 @@ class PromptGradientTest {
         T5Model m = T5Model.load(Fixtures.dir(c.model()));
         Batch batch = new Batch(c.ints("input_ids"), c.ints("attention_mask"), c.ints("labels"));
         var e = assertThrows(IllegalArgumentException.class,
-                () -> m.lossAndPromptGrad(new Activations(), batch, Nd4j.zeros(DataType.FLOAT, 4, 47), false));
+                () -> m.lossAndPromptGrad(new Activations(), batch, Nd4j.zeros(DataType.FLOAT, 4, 47), false, Dropout.NONE, 0));
         assertTrue(e.getMessage().contains("[prompt_length, 48]") && e.getMessage().contains("[4, 47]"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new Batch(new int[0][], null, null));
         assertTrue(e.getMessage().contains("empty"), e.getMessage());
         int[][] ignored = {{-100, -100}, {-100, -100}};
         Batch none = new Batch(c.ints("input_ids"), c.ints("attention_mask"), ignored);
         e = assertThrows(IllegalArgumentException.class,
-                () -> m.lossAndPromptGrad(new Activations(), none, c.get("prompt"), false));
+                () -> m.lossAndPromptGrad(new Activations(), none, c.get("prompt"), false, Dropout.NONE, 0));
         assertTrue(e.getMessage().contains("-100") && e.getMessage().contains("undefined"), e.getMessage());
     }
 }

@@ -23,12 +23,12 @@ class SteadyStateAllocationTest {
         INDArray prompt = Nd4j.randn(DataType.FLOAT, 100, cfg.dModel());
         Activations act = new Activations();
 
-        double first = m.forward(act, Retain.NOTHING, batch, prompt).loss();
+        double first = m.forward(act, Retain.NOTHING, batch, RowPrompts.shared(prompt, batch.size()), Dropout.NONE).loss();
         long allocations = act.allocations();
         long bytes = act.allocatedBytes();
         assertTrue(allocations > 0);
         for (int i = 0; i < 2; i++) {
-            double again = m.forward(act, Retain.NOTHING, batch, prompt).loss();
+            double again = m.forward(act, Retain.NOTHING, batch, RowPrompts.shared(prompt, batch.size()), Dropout.NONE).loss();
             // reused buffers give the same bits (VectorMath makes the kernels independent of JIT tiers)
             assertEquals(first, again, 0.0, "same input, same buffers, same loss");
         }
@@ -36,7 +36,7 @@ class SteadyStateAllocationTest {
         assertEquals(bytes, act.allocatedBytes());
 
         // a smaller batch fits in the same buffers
-        m.forward(act, Retain.NOTHING, randomBatch(cfg, 4, 100, 6, new Random(2)), prompt);
+        m.forward(act, Retain.NOTHING, randomBatch(cfg, 4, 100, 6, new Random(2)), RowPrompts.shared(prompt, 4), Dropout.NONE);
         assertEquals(allocations, act.allocations(), "a smaller shape reuses the buffers");
     }
 

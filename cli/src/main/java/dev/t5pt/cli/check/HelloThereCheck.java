@@ -1,6 +1,7 @@
 package dev.t5pt.cli.check;
 
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.DetachedT5;
 import dev.t5pt.model.T5Model;
 
 /**
@@ -31,7 +32,7 @@ public final class HelloThereCheck {
             throw new IllegalArgumentException("this check needs a model with T5's 32k vocabulary (vocab_size "
                     + model.config().vocabSize() + " is too small); run it on t5-small");
         }
-        double loss = model.loss(new Batch(new int[][]{INPUT_IDS}, null, new int[][]{LABEL_IDS}), null);
+        double loss = new DetachedT5(model).loss(new Batch(new int[][]{INPUT_IDS}, null, new int[][]{LABEL_IDS}), null);
         return new Result(-(LABEL_IDS.length * loss), loss);
     }
 }

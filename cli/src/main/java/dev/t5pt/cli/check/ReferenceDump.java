@@ -6,8 +6,10 @@ import dev.t5pt.io.SafetensorsWriter;
 import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Dropout;
 import dev.t5pt.model.Forward;
 import dev.t5pt.model.Retain;
+import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.T5Model;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -129,10 +131,11 @@ public final class ReferenceDump {
         out.put("dec_position_bias", decBias);
         batch.checkIds(cfg.vocabSize());
         model.checkPrompt(in.prompt());
-        out.put("embedded_input", model.embedWithPrompt(act, "dump.x", batch.inputIds(), in.prompt())
+        RowPrompts prompts = RowPrompts.shared(in.prompt(), b);
+        out.put("embedded_input", model.embed(act, "dump.x", batch.inputIds(), prompts)
                 .reshape('c', b, le, cfg.dModel()).dup());
 
-        Forward f = model.forward(act, Retain.ALL, batch, in.prompt());
+        Forward f = model.forward(act, Retain.ALL, batch, prompts, Dropout.NONE);
         out.put("enc_layer0_out", act.peek("enc.0.out").reshape('c', b, le, cfg.dModel()).dup());
         out.put("dec_layer0_out", act.peek("dec.0.out").reshape('c', b, t, cfg.dModel()).dup());
         out.put("encoder_hidden", f.encoderHidden().dup());
@@ -140,7 +143,7 @@ public final class ReferenceDump {
         out.put("logits", f.logits().dup());
         out.put("loss", Nd4j.createFromArray((float) f.loss()));
         if (in.prompt() != null) {
-            Forward n = model.forward(act, Retain.NOTHING, batch, (INDArray) null);
+            Forward n = model.forward(act, Retain.NOTHING, batch, RowPrompts.shared(null, b), Dropout.NONE);
             out.put("noprompt_encoder_hidden", n.encoderHidden().dup());
             out.put("noprompt_logits", n.logits().dup());
             out.put("noprompt_loss", Nd4j.createFromArray((float) n.loss()));
@@ -150,7 +153,7 @@ public final class ReferenceDump {
             out.put("noprompt_loss", Nd4j.createFromArray((float) f.loss()));
         }
         if (in.prompt() != null) {
-            out.put("prompt_grad", model.lossAndPromptGrad(act, batch, in.prompt(), false).grad().dup());
+            out.put("prompt_grad", model.lossAndPromptGrad(act, batch, in.prompt(), false, Dropout.NONE, 0).grad().dup());
         }
         greedy(model, act, batch, null, greedySteps, "noprompt", out);
         if (in.prompt() != null) {
