@@ -4,6 +4,7 @@ import dev.t5pt.config.T5Config;
 import dev.t5pt.layers.DecoderBlock;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Dropout;
 import dev.t5pt.model.Encoded;
 import dev.t5pt.model.Retain;
@@ -32,6 +33,27 @@ public final class Greedy {
         }
     }
 
+    /** What greedy decoding keeps in an {@link Activations} besides the cache. */
+    private static final class Buffers {
+        final Buffer allBias;            // [H, Tmax, Tmax] the decoder's position bias, once per Tmax
+        final Buffer stepBias;           // [H, 1, Tmax] the row of the current step
+        final Buffer x;                  // [B, D] the new tokens' embeddings
+        final Buffer hidden;             // [B, D] the decoder's output
+        final DecoderBlock.Buffers block; // every block's step
+
+        private Buffers(Activations act) {
+            allBias = act.buffer();
+            stepBias = act.buffer();
+            x = act.buffer();
+            hidden = act.buffer();
+            block = new DecoderBlock.Buffers(act);
+        }
+
+        static Buffers of(Activations act) {
+            return act.workspace(Buffers.class, Buffers::new);
+        }
+    }
+
     /** Generated ids [B][steps] (the start token excluded; rows that stopped early padded with pad). */
     public static int[][] generate(T5Model model, Activations act, Batch batch, INDArray prompt, Options opt,
                                    StepListener listener) {
@@ -51,28 +73,29 @@ public final class Greedy {
         int[][] out = new int[b][opt.maxSteps()];
         int heads = c.numHeads();
         var bias = model.decoder().positionBias();
-        INDArray allBias = act.cached("gen.biasAll", opt.maxSteps(),
+        Buffers buf = Buffers.of(act);
+        INDArray allBias = buf.allBias.cached(opt.maxSteps(),
                 a -> bias.compute(opt.maxSteps(), opt.maxSteps(), 0, a), heads, opt.maxSteps(), opt.maxSteps());
-        INDArray stepBias = act.get("gen.bias", heads, 1, opt.maxSteps());
+        INDArray stepBias = buf.stepBias.get(heads, 1, opt.maxSteps());
         int steps = 0;
         for (int t = 0; t < opt.maxSteps(); t++) {
             stepBias.reshape('c', heads, opt.maxSteps())
                     .assign(allBias.get(NDArrayIndex.all(), NDArrayIndex.point(t), NDArrayIndex.all()));
-            INDArray x = act.get("gen.x", b, c.dModel());
+            INDArray x = buf.x.get(b, c.dModel());
             model.kernels().gatherRows(model.shared(), tokens, x, 0);
             for (int l = 0; l < c.numDecoderLayers(); l++) {
                 DecoderBlock block = model.decoder().blocks().get(l);
-                x = block.step(model.kernels(), act, "gen.blk", x, b, t, cache.selfK(l), cache.selfV(l),
+                x = block.step(model.kernels(), act, buf.block, x, b, t, cache.selfK(l), cache.selfV(l),
                         cache.crossK(l), cache.crossV(l), stepBias, enc.mask());
             }
-            INDArray h = act.get("gen.hidden", b, c.dModel());
+            INDArray h = buf.hidden.get(b, c.dModel());
             model.decoder().finalLayerNorm().forward(model.kernels(), x, h);
             if (listener.wantsLogits()) {
-                INDArray logits = model.logits(act, "gen", h);
+                INDArray logits = model.logits(act, h);
                 listener.onStep(t, logits);
                 model.kernels().argmaxRows(logits, tokens); // the first maximum on ties, as torch.argmax
             } else {
-                model.argmaxLogits(act, "gen", h, tokens);  // the same ids without every logit
+                model.argmaxLogits(act, h, tokens);  // the same ids without every logit
             }
             steps = t + 1;
             if (record(tokens, done, out, t, c, opt.stopAtEos())) {

@@ -1,9 +1,13 @@
 package dev.t5pt.generate;
 
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Encoded;
 import dev.t5pt.model.T5Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Per decoder layer: self-attention K/V [B·H, Tmax, K] that fill one row per step, and cross-attention
@@ -25,18 +29,45 @@ public final class KvCache {
         this.maxSteps = maxSteps;
     }
 
+    /** One decoder layer's cache buffers. */
+    private record Layer(Buffer selfK, Buffer selfV, Buffer crossK, Buffer crossV) {
+    }
+
+    /** The cache's buffers in an {@link Activations}, a {@link Layer} per decoder layer. */
+    private static final class Buffers {
+        private final Activations act;
+        private final List<Layer> layers = new ArrayList<>();
+
+        private Buffers(Activations act) {
+            this.act = act;
+        }
+
+        static Buffers of(Activations act) {
+            return act.workspace(Buffers.class, Buffers::new);
+        }
+
+        Layer layer(int l) {
+            while (layers.size() <= l) {
+                layers.add(new Layer(act.buffer(), act.buffer(), act.buffer(), act.buffer()));
+            }
+            return layers.get(l);
+        }
+    }
+
     /** Buffers for up to maxSteps positions, cross K/V filled from enc. */
     public static KvCache create(T5Model model, Activations act, Encoded enc, int maxSteps) {
         var c = model.config();
         int layers = c.numDecoderLayers();
         KvCache cache = new KvCache(layers, maxSteps);
         long bh = (long) enc.batch() * c.numHeads();
+        Buffers buf = Buffers.of(act);
         for (int l = 0; l < layers; l++) {
-            cache.selfK[l] = act.get("kv." + l + ".selfK", bh, maxSteps, c.dKv());
-            cache.selfV[l] = act.get("kv." + l + ".selfV", bh, maxSteps, c.dKv());
-            cache.crossK[l] = act.get("kv." + l + ".crossK", bh, enc.length(), c.dKv());
-            cache.crossV[l] = act.get("kv." + l + ".crossV", bh, enc.length(), c.dKv());
-            model.decoder().blocks().get(l).crossKv(model.kernels(), act, "gen.blk", enc.hidden(), enc.batch(),
+            Layer kept = buf.layer(l);
+            cache.selfK[l] = kept.selfK().get(bh, maxSteps, c.dKv());
+            cache.selfV[l] = kept.selfV().get(bh, maxSteps, c.dKv());
+            cache.crossK[l] = kept.crossK().get(bh, enc.length(), c.dKv());
+            cache.crossV[l] = kept.crossV().get(bh, enc.length(), c.dKv());
+            model.decoder().blocks().get(l).crossKv(model.kernels(), act, enc.hidden(), enc.batch(),
                     cache.crossK[l], cache.crossV[l]);
         }
         return cache;

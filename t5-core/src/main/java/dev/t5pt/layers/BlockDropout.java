@@ -40,7 +40,7 @@ public record BlockDropout(Dropout selfProbs, Dropout selfOut, Dropout crossProb
         if (!d.active()) {
             return dOut;
         }
-        INDArray g = act.get(Scratch.BRANCH_GRAD, dOut.shape());
+        INDArray g = Scratch.of(act).branchGrad.get(dOut.shape());
         g.assign(dOut);
         kr.dropout(g, d.rate(), d.seed(), d.offset(g.length()));
         return g;

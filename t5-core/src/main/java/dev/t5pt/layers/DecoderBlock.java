@@ -21,18 +21,36 @@ public record DecoderBlock(LayerSelfAttention layerSelfAttention, LayerCrossAtte
         }
     }
 
+    /** What one decoder block keeps: its three sub-layers'. */
+    public static final class Buffers {
+        final LayerSelfAttention.Buffers self;
+        final LayerCrossAttention.Buffers cross;
+        final LayerFF.Buffers ff;
+
+        public Buffers(Activations act) {
+            self = new LayerSelfAttention.Buffers(act);
+            cross = new LayerCrossAttention.Buffers(act);
+            ff = new LayerFF.Buffers(act);
+        }
+
+        /** The block's output as last computed (a view of its buffer), or null. */
+        public INDArray out() {
+            return ff.out.peek();
+        }
+    }
+
     /**
      * Teacher-forced: x [B·T, D]; encoderHidden [B·L, D]; selfBias [H, T, T]; encoderMask over the L keys.
-     * out is buffer scope.out (which may alias x when scopes are shared).
+     * out is in buf (so it may be x when buf is shared by the blocks).
      */
-    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, int batch, int len,
+    public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, int batch, int len,
                          INDArray encoderHidden, int encLen, INDArray selfBias, AttentionMask encoderMask,
                          BlockDropout dropout) {
-        LayerSelfAttention.Saved self = layerSelfAttention.forward(kr, act, scope, x, batch, len, selfBias,
+        LayerSelfAttention.Saved self = layerSelfAttention.forward(kr, act, buf.self, x, batch, len, selfBias,
                 new AttentionMask.Causal(0), dropout.selfProbs(), dropout.selfOut());
-        LayerCrossAttention.Saved cross = layerCrossAttention.forward(kr, act, scope, self.out(), encoderHidden, batch, len,
+        LayerCrossAttention.Saved cross = layerCrossAttention.forward(kr, act, buf.cross, self.out(), encoderHidden, batch, len,
                 encLen, encoderMask, dropout.crossProbs(), dropout.crossOut());
-        LayerFF.Saved fs = layerFF.forward(kr, act, scope, cross.out(), dropout.ffHidden(), dropout.ffOut());
+        LayerFF.Saved fs = layerFF.forward(kr, act, buf.ff, cross.out(), dropout.ffHidden(), dropout.ffOut());
         return new Saved(self, cross, fs, dropout);
     }
 
@@ -40,12 +58,12 @@ public record DecoderBlock(LayerSelfAttention layerSelfAttention, LayerCrossAtte
      * Inverts the block: turns dOut [B·T, D] into the gradient of its input, in place, and adds the
      * cross-attention's contribution to dEncoderHidden [B·L, D].
      */
-    public void backward(Kernels kr, Activations act, String scope, Saved s, INDArray dOut, int batch,
+    public void backward(Kernels kr, Activations act, Saved s, INDArray dOut, int batch,
                          INDArray dEncoderHidden) {
         BlockDropout dr = s.dropout();
-        layerFF.backward(kr, act, scope, s.ff(), dr.ffHidden(), dr.ffOut(), dOut);                         // dOut is now dcross
-        layerCrossAttention.backward(kr, act, scope, s.cross(), dr.crossOut(), dOut, batch, dEncoderHidden); // now dmid
-        layerSelfAttention.backward(kr, act, scope, s.self(), dr.selfOut(), dOut, batch);                  // now dx
+        layerFF.backward(kr, act, s.ff(), dr.ffHidden(), dr.ffOut(), dOut);                         // dOut is now dcross
+        layerCrossAttention.backward(kr, act, s.cross(), dr.crossOut(), dOut, batch, dEncoderHidden); // now dmid
+        layerSelfAttention.backward(kr, act, s.self(), dr.selfOut(), dOut, batch);                  // now dx
     }
 
     /**
@@ -53,17 +71,17 @@ public record DecoderBlock(LayerSelfAttention layerSelfAttention, LayerCrossAtte
      * receive this position's K/V at row t; crossK/crossV [B·H, L, K] were computed once from H_enc;
      * selfBias [H, 1, Tmax] for query position t. Returns out [B, D].
      */
-    public INDArray step(Kernels kr, Activations act, String scope, INDArray x, int batch, int t, INDArray selfK,
+    public INDArray step(Kernels kr, Activations act, Buffers buf, INDArray x, int batch, int t, INDArray selfK,
                          INDArray selfV, INDArray crossK, INDArray crossV, INDArray selfBias,
                          AttentionMask encoderMask) {
-        LayerSelfAttention.Saved self = layerSelfAttention.step(kr, act, scope, x, selfK, selfV, batch, t, selfBias);
-        LayerCrossAttention.Saved cross = layerCrossAttention.step(kr, act, scope, self.out(), crossK, crossV, batch,
+        LayerSelfAttention.Saved self = layerSelfAttention.step(kr, act, buf.self, x, selfK, selfV, batch, t, selfBias);
+        LayerCrossAttention.Saved cross = layerCrossAttention.step(kr, act, buf.cross, self.out(), crossK, crossV, batch,
                 encoderMask);
-        return layerFF.forward(kr, act, scope, cross.out(), BlockDropout.NONE.ffHidden(), BlockDropout.NONE.ffOut()).out();
+        return layerFF.forward(kr, act, buf.ff, cross.out(), BlockDropout.NONE.ffHidden(), BlockDropout.NONE.ffOut()).out();
     }
 
     /** The cross-attention K and V of encoder output h [B·L, D] into kh, vh [B·H, L, K], once per generation. */
-    public void crossKv(Kernels kr, Activations act, String scope, INDArray encoderHidden, int batch, INDArray kh,
+    public void crossKv(Kernels kr, Activations act, INDArray encoderHidden, int batch, INDArray kh,
                         INDArray vh) {
         layerCrossAttention.projectKv(kr, act, encoderHidden, batch, kh, vh);
     }

@@ -19,22 +19,38 @@ public record EncoderBlock(LayerSelfAttention layerSelfAttention, LayerFF layerF
         }
     }
 
+    /** What one encoder block keeps: its two sub-layers'. */
+    public static final class Buffers {
+        final LayerSelfAttention.Buffers self;
+        final LayerFF.Buffers ff;
+
+        public Buffers(Activations act) {
+            self = new LayerSelfAttention.Buffers(act);
+            ff = new LayerFF.Buffers(act);
+        }
+
+        /** The block's output as last computed (a view of its buffer), or null. */
+        public INDArray out() {
+            return ff.out.peek();
+        }
+    }
+
     /**
-     * x: [B·L, D]; bias: [H, L, L]; out is buffer scope.out (which may alias x when scopes are shared).
+     * x: [B·L, D]; bias: [H, L, L]; out is in buf (so it may be x when buf is shared by the blocks).
      * {@code dropout} holds this block's sites (none in eval mode).
      */
-    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, int batch, int len, INDArray bias,
+    public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, int batch, int len, INDArray bias,
                          AttentionMask mask, BlockDropout dropout) {
-        LayerSelfAttention.Saved self = layerSelfAttention.forward(kr, act, scope, x, batch, len, bias, mask,
+        LayerSelfAttention.Saved self = layerSelfAttention.forward(kr, act, buf.self, x, batch, len, bias, mask,
                 dropout.selfProbs(), dropout.selfOut());
-        LayerFF.Saved fs = layerFF.forward(kr, act, scope, self.out(), dropout.ffHidden(), dropout.ffOut());
+        LayerFF.Saved fs = layerFF.forward(kr, act, buf.ff, self.out(), dropout.ffHidden(), dropout.ffOut());
         return new Saved(self, fs, dropout);
     }
 
-    /** Turns dOut [B·L, D] into the gradient of the block's input, in place; scratch under scope. */
-    public void backward(Kernels kr, Activations act, String scope, Saved s, INDArray dOut, int batch) {
-        layerFF.backward(kr, act, scope, s.ff(), s.dropout().ffHidden(), s.dropout().ffOut(), dOut);   // out = LayerFF(mid)
-        layerSelfAttention.backward(kr, act, scope, s.self(), s.dropout().selfOut(), dOut, batch);    // mid = x + drop(Attn(ln₀(x)))
+    /** Turns dOut [B·L, D] into the gradient of the block's input, in place. */
+    public void backward(Kernels kr, Activations act, Saved s, INDArray dOut, int batch) {
+        layerFF.backward(kr, act, s.ff(), s.dropout().ffHidden(), s.dropout().ffOut(), dOut);   // out = LayerFF(mid)
+        layerSelfAttention.backward(kr, act, s.self(), s.dropout().selfOut(), dOut, batch);    // mid = x + drop(Attn(ln₀(x)))
     }
 
     /** Bytes held by the block's projections. */

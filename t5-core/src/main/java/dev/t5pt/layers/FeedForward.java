@@ -2,6 +2,7 @@ package dev.t5pt.layers;
 
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,14 +13,27 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
     record Saved(INDArray first, INDArray second) {
     }
 
+    /** What one FFN keeps for its backward: ReLU's output, or the gated GELU's two inputs; [N, F] each. */
+    final class Buffers {
+        final Buffer relu;
+        final Buffer gate;
+        final Buffer lin;
+
+        public Buffers(Activations act) {
+            relu = act.buffer();
+            gate = act.buffer();
+            lin = act.buffer();
+        }
+    }
+
     /** Bytes held by the projections. */
     long heldBytes();
 
-    /** y = FFN(x) with dropout on the hidden layer; x, y: [N, D]. */
-    Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y);
+    /** y = FFN(x) with dropout on the hidden layer; x, y: [N, D]; what backward reads goes to buf. */
+    Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, Dropout hidden, INDArray y);
 
-    /** dx = dFFN/dx · dy (written, not added); dy, dx: [N, D]; scratch buffers under scope. */
-    void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy, INDArray dx);
+    /** dx = dFFN/dx · dy (written, not added); dy, dx: [N, D]. */
+    void backward(Kernels kr, Activations act, Saved saved, Dropout hidden, INDArray dy, INDArray dx);
 
     private static void drop(Kernels kr, Dropout d, INDArray x) {
         if (d.active()) {
@@ -35,8 +49,8 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         }
 
         @Override
-        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y) {
-            INDArray h = act.get(scope + ".h", x.size(0), wi.out()); // [N, F]
+        public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, Dropout hidden, INDArray y) {
+            INDArray h = buf.relu.get(x.size(0), wi.out()); // [N, F]
             wi.forward(kr, x, h);
             kr.relu(h);
             drop(kr, hidden, h); // in place: a dropped unit is 0, as its gradient will be
@@ -45,9 +59,8 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         }
 
         @Override
-        public void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy,
-                             INDArray dx) {
-            INDArray dh = act.get(Scratch.GRAD_HIDDEN, dy.size(0), wi.out()); // [N, F]
+        public void backward(Kernels kr, Activations act, Saved saved, Dropout hidden, INDArray dy, INDArray dx) {
+            INDArray dh = Scratch.of(act).gradHidden.get(dy.size(0), wi.out()); // [N, F]
             wo.backward(kr, dy, dh, false);        // y = drop(h)·woᵀ
             drop(kr, hidden, dh);
             kr.reluBackward(saved.first(), dh); // h = relu(x·wiᵀ)
@@ -63,11 +76,11 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         }
 
         @Override
-        public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, INDArray y) {
+        public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, Dropout hidden, INDArray y) {
             long n = x.size(0);
-            INDArray gate = act.get(scope + ".gate", n, wi0.out()); // [N, F]
-            INDArray lin = act.get(scope + ".lin", n, wi1.out());   // [N, F]
-            INDArray h = act.get(Scratch.FF_HIDDEN, n, wi0.out());  // [N, F]
+            INDArray gate = buf.gate.get(n, wi0.out()); // [N, F]
+            INDArray lin = buf.lin.get(n, wi1.out());   // [N, F]
+            INDArray h = Scratch.of(act).ffHidden.get(n, wi0.out());  // [N, F]
             wi0.forward(kr, x, gate);
             wi1.forward(kr, x, lin);
             kr.geluGate(gate, lin, h);
@@ -77,12 +90,11 @@ public sealed interface FeedForward permits FeedForward.DenseReluDense, FeedForw
         }
 
         @Override
-        public void backward(Kernels kr, Activations act, String scope, Saved saved, Dropout hidden, INDArray dy,
-                             INDArray dx) {
+        public void backward(Kernels kr, Activations act, Saved saved, Dropout hidden, INDArray dy, INDArray dx) {
             long n = dy.size(0);
-            INDArray dh = act.get(Scratch.GRAD_HIDDEN, n, wi0.out());       // [N, F]
-            INDArray dGate = act.get(Scratch.GRAD_GATE, n, wi0.out()); // [N, F]
-            INDArray dLin = act.get(Scratch.GRAD_LINEAR, n, wi1.out());   // [N, F]
+            INDArray dh = Scratch.of(act).gradHidden.get(n, wi0.out());       // [N, F]
+            INDArray dGate = Scratch.of(act).gradGate.get(n, wi0.out()); // [N, F]
+            INDArray dLin = Scratch.of(act).gradLinear.get(n, wi1.out());   // [N, F]
             wo.backward(kr, dy, dh, false);                                 // y = drop(h)·woᵀ
             drop(kr, hidden, dh);
             kr.geluGateBackward(saved.first(), saved.second(), dh, dGate, dLin); // h = gelu(gate) ⊙ lin

@@ -3,6 +3,7 @@ package dev.t5pt.layers;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -16,23 +17,34 @@ public record LayerCrossAttention(RmsNorm layerNorm, Attention attention) {
     public record Saved(INDArray x, Attention.Saved attention, INDArray out) {
     }
 
-    /** x: [B·T, D]; encoderHidden [B·L, D], mask over its L keys; out is buffer scope.crossRes. */
-    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, INDArray encoderHidden, int batch, int len,
+    /** What the sub-layer keeps: its attention's and its output [B·T, D]. */
+    public static final class Buffers {
+        final Attention.Buffers attention;
+        final Buffer out;
+
+        public Buffers(Activations act) {
+            attention = new Attention.Buffers(act);
+            out = act.buffer();
+        }
+    }
+
+    /** x: [B·T, D]; encoderHidden [B·L, D], mask over its L keys; out is buf's output buffer. */
+    public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, INDArray encoderHidden, int batch, int len,
                          int encLen, AttentionMask encoderMask, Dropout probs, Dropout output) {
-        INDArray c = act.get(Scratch.CROSS_OUT, x.size(0), x.size(1));
-        Attention.Saved as = attention.forward(kr, act, scope + ".cross", normed(kr, act, x), encoderHidden, batch, len,
+        INDArray c = Scratch.of(act).crossOut.get(x.size(0), x.size(1));
+        Attention.Saved as = attention.forward(kr, act, buf.attention, normed(kr, act, x), encoderHidden, batch, len,
                 encLen, null, encoderMask, probs, c);
         BlockDropout.apply(kr, output, c);
-        return residual(kr, act, scope, x, as, c);
+        return residual(kr, buf, x, as, c);
     }
 
     /** One generation step: x [B, D]; crossK/crossV [B·H, L, K], computed once from H_enc ({@link #projectKv}). */
-    public Saved step(Kernels kr, Activations act, String scope, INDArray x, INDArray crossK, INDArray crossV, int batch,
+    public Saved step(Kernels kr, Activations act, Buffers buf, INDArray x, INDArray crossK, INDArray crossV, int batch,
                       AttentionMask encoderMask) {
-        INDArray c = act.get(Scratch.CROSS_OUT, x.size(0), x.size(1));
-        Attention.Saved as = attention.forwardWithKv(kr, act, scope + ".cross", normed(kr, act, x), crossK, crossV, batch, 1,
+        INDArray c = Scratch.of(act).crossOut.get(x.size(0), x.size(1));
+        Attention.Saved as = attention.forwardWithKv(kr, act, buf.attention, normed(kr, act, x), crossK, crossV, batch, 1,
                 null, encoderMask, Dropout.NONE, c);
-        return residual(kr, act, scope, x, as, c);
+        return residual(kr, buf, x, as, c);
     }
 
     /** The K and V of encoder output h [B·L, D] into kh, vh [B·H, L, K], once per generation. */
@@ -44,22 +56,22 @@ public record LayerCrossAttention(RmsNorm layerNorm, Attention attention) {
      * Turns dOut [B·T, D] into the gradient of x, in place, and adds the attention's contribution to
      * dEncoderHidden [B·L, D].
      */
-    public void backward(Kernels kr, Activations act, String scope, Saved s, Dropout output, INDArray dOut, int batch,
+    public void backward(Kernels kr, Activations act, Saved s, Dropout output, INDArray dOut, int batch,
                          INDArray dEncoderHidden) {
-        INDArray dn = act.get(Scratch.GRAD_NORMED, dOut.size(0), dOut.size(1));
+        INDArray dn = Scratch.of(act).gradNormed.get(dOut.size(0), dOut.size(1));
         INDArray dBranch = BlockDropout.branchGradient(kr, act, output, dOut);
-        attention.backward(kr, act, scope + ".cross", s.attention(), dBranch, batch, dn, dEncoderHidden);
+        attention.backward(kr, act, s.attention(), dBranch, batch, dn, dEncoderHidden);
         layerNorm.backward(kr, s.x(), dn, dOut, true);   // out = x + drop(X(ln(x), H))
     }
 
     private INDArray normed(Kernels kr, Activations act, INDArray x) {
-        INDArray n1 = act.get(Scratch.N1, x.size(0), x.size(1));
+        INDArray n1 = Scratch.of(act).crossNormed.get(x.size(0), x.size(1));
         layerNorm.forward(kr, x, n1);
         return n1;
     }
 
-    private static Saved residual(Kernels kr, Activations act, String scope, INDArray x, Attention.Saved as, INDArray c) {
-        INDArray out = act.get(scope + ".crossRes", x.size(0), x.size(1));
+    private static Saved residual(Kernels kr, Buffers buf, INDArray x, Attention.Saved as, INDArray c) {
+        INDArray out = buf.out.get(x.size(0), x.size(1));
         kr.add(x, c, out);
         return new Saved(x, as, out);
     }

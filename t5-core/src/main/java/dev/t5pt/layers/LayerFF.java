@@ -2,6 +2,7 @@ package dev.t5pt.layers;
 
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
+import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -11,16 +12,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record LayerFF(RmsNorm layerNorm, FeedForward ff) {
 
-    /** x: [N, D]; out is buffer scope.out (which may alias x when scopes are shared). */
-    public Saved forward(Kernels kr, Activations act, String scope, INDArray x, Dropout hidden, Dropout output) {
+    /** What the sub-layer keeps: its FFN's and its output [N, D]. */
+    public static final class Buffers {
+        final FeedForward.Buffers ff;
+        final Buffer out;
+
+        public Buffers(Activations act) {
+            ff = new FeedForward.Buffers(act);
+            out = act.buffer();
+        }
+    }
+
+    /** x: [N, D]; out is buf's output buffer (which may be x's when buf is shared). */
+    public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, Dropout hidden, Dropout output) {
         long n = x.size(0);
         long d = x.size(1);
-        INDArray normed = act.get(Scratch.FF_IN, n, d);
+        INDArray normed = Scratch.of(act).ffIn.get(n, d);
         layerNorm.forward(kr, x, normed);
-        INDArray f = act.get(Scratch.FF_OUT, n, d);
-        FeedForward.Saved fs = ff.forward(kr, act, scope + ".ff", normed, hidden, f);
+        INDArray f = Scratch.of(act).ffOut.get(n, d);
+        FeedForward.Saved fs = ff.forward(kr, act, buf.ff, normed, hidden, f);
         BlockDropout.apply(kr, output, f);
-        INDArray out = act.get(scope + ".out", n, d);
+        INDArray out = buf.out.get(n, d);
         kr.add(x, f, out);
         return new Saved(x, fs, out);
     }
@@ -30,11 +42,11 @@ public record LayerFF(RmsNorm layerNorm, FeedForward ff) {
     }
 
     /** Turns dOut [N, D] into the gradient of x, in place (the residual carries dOut on unchanged). */
-    public void backward(Kernels kr, Activations act, String scope, Saved s, Dropout hidden, Dropout output,
+    public void backward(Kernels kr, Activations act, Saved s, Dropout hidden, Dropout output,
                          INDArray dOut) {
-        INDArray dn = act.get(Scratch.GRAD_NORMED, dOut.size(0), dOut.size(1));
+        INDArray dn = Scratch.of(act).gradNormed.get(dOut.size(0), dOut.size(1));
         INDArray dBranch = BlockDropout.branchGradient(kr, act, output, dOut);
-        ff.backward(kr, act, scope + ".ff", s.ff(), hidden, dBranch, dn); // out = x + drop(FFN(ln(x)))
+        ff.backward(kr, act, s.ff(), hidden, dBranch, dn); // out = x + drop(FFN(ln(x)))
         layerNorm.backward(kr, s.x(), dn, dOut, true);
     }
 }

@@ -17,31 +17,67 @@ import java.util.List;
  */
 public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBias, RmsNorm finalLayerNorm) {
 
-    /** One teacher-forced pass: hidden [B·T, D] ("dec.hidden") and, when kept, every block's state. */
+    /** One teacher-forced pass: hidden [B·T, D] and, when kept, every block's state. */
     public record Pass(INDArray hidden, List<DecoderBlock.Saved> saved, INDArray finalInput, int batch,
                        Dropout dropout) {
     }
 
+    /** What the decoder keeps in an {@link Activations}. */
+    static final class Buffers {
+        private final Activations act;
+        final Buffer bias;        // [H, T, T] the position bias, recomputed when T changes
+        final Buffer hidden;      // [B·T, D] the output
+        final Buffer dx;          // [B·T, D] the gradient flowing down in backward
+        final List<DecoderBlock.Buffers> kept = new ArrayList<>();  // block i's (keep)
+        final DecoderBlock.Buffers shared;                          // every block's otherwise
+
+        private Buffers(Activations act) {
+            this.act = act;
+            bias = act.buffer();
+            hidden = act.buffer();
+            dx = act.buffer();
+            shared = new DecoderBlock.Buffers(act);
+        }
+
+        static Buffers of(Activations act) {
+            return act.workspace(Buffers.class, Buffers::new);
+        }
+
+        DecoderBlock.Buffers kept(int i) {
+            while (kept.size() <= i) {
+                kept.add(new DecoderBlock.Buffers(act));
+            }
+            return kept.get(i);
+        }
+    }
+
+    /** Block i's output [B·T, D] from act's last pass that kept every block, or null: for dumps. */
+    public static INDArray blockOutput(Activations act, int i) {
+        Buffers b = Buffers.of(act);
+        return i < b.kept.size() ? b.kept.get(i).out() : null;
+    }
+
     /**
      * x: [B·T, D] embedded decoder input; encoderHidden: [B·L, D]; the result is before any tied-embedding
-     * rescale. With keep, each block's activations stay in their own buffers ("dec.{i}.*").
+     * rescale. With keep, each block's activations stay in their own buffers.
      */
     public Pass forward(Kernels kr, Activations act, boolean keep, INDArray x, int batch, int len,
                         INDArray encoderHidden, int encLen, AttentionMask encoderMask, Dropout dropout) {
         BlockDropout.apply(kr, site(dropout, Dropout.Site.EMBED), x);
+        Buffers buf = Buffers.of(act);
         int h = positionBias.heads();
-        INDArray bias = act.cached("dec.bias", len, b -> positionBias.compute(len, len, 0, b), h, len, len);
+        INDArray bias = buf.bias.cached(len, b -> positionBias.compute(len, len, 0, b), h, len, len);
         List<DecoderBlock.Saved> saved = new ArrayList<>();
         INDArray cur = x;
         for (int i = 0; i < blocks.size(); i++) {
-            DecoderBlock.Saved s = blocks.get(i).forward(kr, act, keep ? "dec." + i : "dec.blk", cur, batch, len,
+            DecoderBlock.Saved s = blocks.get(i).forward(kr, act, keep ? buf.kept(i) : buf.shared, cur, batch, len,
                     encoderHidden, encLen, bias, encoderMask, BlockDropout.of(dropout, 1, i));
             if (keep) {
                 saved.add(s);
             }
             cur = s.out();
         }
-        INDArray out = act.get("dec.hidden", x.size(0), x.size(1));
+        INDArray out = buf.hidden.get(x.size(0), x.size(1));
         finalLayerNorm.forward(kr, cur, out);
         BlockDropout.apply(kr, site(dropout, Dropout.Site.FINAL), out);
         return new Pass(out, saved, cur, batch, dropout);
@@ -61,11 +97,11 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
             throw new IllegalStateException("the decoder pass kept nothing to run backward from (forward with keep)");
         }
         dEncoderHidden.assign(0);
-        INDArray dx = act.get("bwd.dec.dx", dHidden.shape());
+        INDArray dx = Buffers.of(act).dx.get(dHidden.shape());
         BlockDropout.apply(kr, site(pass.dropout(), Dropout.Site.FINAL), dHidden);
         finalLayerNorm.backward(kr, pass.finalInput(), dHidden, dx, false);
         for (int i = blocks.size() - 1; i >= 0; i--) {
-            blocks.get(i).backward(kr, act, "bwd.dec", pass.saved().get(i), dx, pass.batch(), dEncoderHidden);
+            blocks.get(i).backward(kr, act, pass.saved().get(i), dx, pass.batch(), dEncoderHidden);
         }
     }
 

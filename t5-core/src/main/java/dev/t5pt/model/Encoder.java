@@ -18,30 +18,76 @@ import java.util.List;
 public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBias, RmsNorm finalLayerNorm) {
 
     /**
-     * One forward pass: hidden [B·L, D] (buffer "enc.hidden"), and what backward needs: every block's
+     * One forward pass: hidden [B·L, D], and what backward needs: every block's
      * saved state (Retain.ALL) or every block's input (Retain.CHECKPOINTS), plus the final norm's input.
      */
     public record Pass(INDArray hidden, Retain retain, List<EncoderBlock.Saved> saved, List<INDArray> inputs,
                        INDArray finalInput, INDArray bias, AttentionMask mask, int batch, int len, Dropout dropout) {
     }
 
+    /** What the encoder keeps in an {@link Activations}. */
+    static final class Buffers {
+        private final Activations act;
+        final Buffer bias;        // [H, L, L] the position bias, recomputed when L changes
+        final Buffer finalInput;  // [B·L, D] the final norm's input (Retain.CHECKPOINTS)
+        final Buffer hidden;      // [B·L, D] the output
+        final Buffer dx;          // [B·L, D] the gradient flowing down in backward
+        final List<Buffer> checkpoints = new ArrayList<>();         // [B·L, D] block i's input (CHECKPOINTS)
+        final List<EncoderBlock.Buffers> kept = new ArrayList<>();  // block i's (Retain.ALL)
+        final EncoderBlock.Buffers shared;                          // every block's otherwise, and recomputation's
+
+        private Buffers(Activations act) {
+            this.act = act;
+            bias = act.buffer();
+            finalInput = act.buffer();
+            hidden = act.buffer();
+            dx = act.buffer();
+            shared = new EncoderBlock.Buffers(act);
+        }
+
+        static Buffers of(Activations act) {
+            return act.workspace(Buffers.class, Buffers::new);
+        }
+
+        Buffer checkpoint(int i) {
+            while (checkpoints.size() <= i) {
+                checkpoints.add(act.buffer());
+            }
+            return checkpoints.get(i);
+        }
+
+        EncoderBlock.Buffers kept(int i) {
+            while (kept.size() <= i) {
+                kept.add(new EncoderBlock.Buffers(act));
+            }
+            return kept.get(i);
+        }
+    }
+
+    /** Block i's output [B·L, D] from act's last pass that kept every block (Retain.ALL), or null: for dumps. */
+    public static INDArray blockOutput(Activations act, int i) {
+        Buffers b = Buffers.of(act);
+        return i < b.kept.size() ? b.kept.get(i).out() : null;
+    }
+
     /** x: [B·L, D] embedded input (prompt rows included), dropped out in place when training with dropout. */
     public Pass forward(Kernels kr, Activations act, Retain retain, INDArray x, int batch, int len, AttentionMask mask,
                         Dropout dropout) {
         BlockDropout.apply(kr, site(dropout, Dropout.Site.EMBED), x);
+        Buffers buf = Buffers.of(act);
         int h = positionBias.heads();
-        INDArray bias = act.cached("enc.bias", len, b -> positionBias.compute(len, len, 0, b), h, len, len);
+        INDArray bias = buf.bias.cached(len, b -> positionBias.compute(len, len, 0, b), h, len, len);
         List<EncoderBlock.Saved> saved = new ArrayList<>();
         List<INDArray> inputs = new ArrayList<>();
         INDArray cur = x;
         for (int i = 0; i < blocks.size(); i++) {
             if (retain == Retain.CHECKPOINTS) {
-                INDArray in = act.get("enc.ckpt." + i, cur.shape());
+                INDArray in = buf.checkpoint(i).get(cur.shape());
                 in.assign(cur);
                 inputs.add(in);
                 cur = in;
             }
-            EncoderBlock.Saved s = blocks.get(i).forward(kr, act, retain == Retain.ALL ? "enc." + i : "enc.blk", cur,
+            EncoderBlock.Saved s = blocks.get(i).forward(kr, act, retain == Retain.ALL ? buf.kept(i) : buf.shared, cur,
                     batch, len, bias, mask, BlockDropout.of(dropout, 0, i));
             if (retain == Retain.ALL) {
                 saved.add(s);
@@ -49,11 +95,11 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
             cur = s.out();
         }
         if (retain == Retain.CHECKPOINTS) {
-            INDArray last = act.get("enc.ckpt.final", cur.shape());
+            INDArray last = buf.finalInput.get(cur.shape());
             last.assign(cur);
             cur = last;
         }
-        INDArray out = act.get("enc.hidden", x.size(0), x.size(1));
+        INDArray out = buf.hidden.get(x.size(0), x.size(1));
         finalLayerNorm.forward(kr, cur, out);
         BlockDropout.apply(kr, site(dropout, Dropout.Site.FINAL), out);
         return new Pass(out, retain, saved, inputs, cur, bias, mask, batch, len, dropout);
@@ -65,21 +111,22 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
 
     /**
      * Inverts the encoder: dHidden [B·L, D] (consumed) → the gradient of the embedded input, returned in
-     * buffer "bwd.enc.dx".
+     * one of act's buffers.
      */
     public INDArray backward(Kernels kr, Activations act, Pass pass, INDArray dHidden) {
         if (pass.retain() == Retain.NOTHING) {
             throw new IllegalStateException("the encoder pass kept nothing to run backward from (use Retain.ALL or CHECKPOINTS)");
         }
-        INDArray dx = act.get("bwd.enc.dx", dHidden.shape());
+        Buffers buf = Buffers.of(act);
+        INDArray dx = buf.dx.get(dHidden.shape());
         BlockDropout.apply(kr, site(pass.dropout(), Dropout.Site.FINAL), dHidden);
         finalLayerNorm.backward(kr, pass.finalInput(), dHidden, dx, false);
         for (int i = blocks.size() - 1; i >= 0; i--) {
             EncoderBlock block = blocks.get(i);
             EncoderBlock.Saved s = pass.retain() == Retain.ALL ? pass.saved().get(i)
-                    : block.forward(kr, act, "enc.blk", pass.inputs().get(i), pass.batch(), pass.len(),
+                    : block.forward(kr, act, buf.shared, pass.inputs().get(i), pass.batch(), pass.len(),
                     pass.bias(), pass.mask(), BlockDropout.of(pass.dropout(), 0, i));
-            block.backward(kr, act, "bwd.enc", s, dx, pass.batch());
+            block.backward(kr, act, s, dx, pass.batch());
         }
         BlockDropout.apply(kr, site(pass.dropout(), Dropout.Site.EMBED), dx);
         return dx;

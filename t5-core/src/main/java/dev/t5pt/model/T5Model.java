@@ -34,6 +34,33 @@ public final class T5Model {
     private final float logitScale;  // d_model^-0.5 when tied (T5 v1.0), else 1
     private volatile QuantizedRows headScreen;       // greedy decoding's 8-bit head copy, made on first use
 
+    /** What the model keeps in an {@link Activations} around the encoder and decoder stacks. */
+    private static final class Buffers {
+        final Buffer encoderInput;   // [B·(p+L), D] prompts and token embeddings
+        final Buffer decoderInput;   // [B·T, D] embeddings of the shifted labels
+        final Buffer headInput;      // [N, D] decoder output × d_model^-0.5 (tied head)
+        final Buffer logits;         // [N, V]
+        final Buffer dLogits;        // [N, V] backward
+        final Buffer dDecoderHidden; // [B·T, D]
+        final Buffer dEncoderHidden; // [B·(p+L), D]
+        final Buffer promptGrad;     // [p, D]
+
+        private Buffers(Activations act) {
+            encoderInput = act.buffer();
+            decoderInput = act.buffer();
+            headInput = act.buffer();
+            logits = act.buffer();
+            dLogits = act.buffer();
+            dDecoderHidden = act.buffer();
+            dEncoderHidden = act.buffer();
+            promptGrad = act.buffer();
+        }
+
+        static Buffers of(Activations act) {
+            return act.workspace(Buffers.class, Buffers::new);
+        }
+    }
+
     T5Model(T5Config config, Kernels kernels, Frozen shared, Encoder encoder, Decoder decoder,
             dev.t5pt.layers.Linear lmHead) {
         this.config = config;
@@ -163,12 +190,12 @@ public final class T5Model {
         }
     }
 
-    /** [P_b ; shared[ids_b] ; zero rows up to the longest prompt] per row into buffer name: [B·(pmax+L), D]. */
-    public INDArray embed(Activations act, String name, int[][] ids, RowPrompts prompts) {
+    /** [P_b ; shared[ids_b] ; zero rows up to the longest prompt] per row, the encoder's input: [B·(pmax+L), D]. */
+    public INDArray embed(Activations act, int[][] ids, RowPrompts prompts) {
         int pmax = prompts.maxLength();
         int len = ids[0].length;
         int le = pmax + len;
-        INDArray x = act.get(name, (long) ids.length * le, config.dModel());
+        INDArray x = Buffers.of(act).encoderInput.get((long) ids.length * le, config.dModel());
         for (int b = 0; b < ids.length; b++) {
             long row = (long) b * le;
             int p = prompts.length(b);
@@ -200,7 +227,7 @@ public final class T5Model {
         int pmax = prompts.maxLength();
         int len = pmax + batch.inputLength();
         AttentionMask.KeyPadding mask = AttentionMask.KeyPadding.of(prompts.extendMask(batch.attentionMask()));
-        INDArray x = embed(act, "enc.embeds", batch.inputIds(), prompts);
+        INDArray x = embed(act, batch.inputIds(), prompts);
         Encoder.Pass pass = encoder.forward(kernels, act, retain, x, batch.size(), len, mask, dropout);
         return new Encoded(pass.hidden(), batch.size(), len, pmax, mask, pass);
     }
@@ -208,22 +235,22 @@ public final class T5Model {
     /** The teacher-forced decoder over decoderIds [B, T], with dropout for training ({@link Dropout#NONE}: eval). */
     public Decoder.Pass decode(Activations act, boolean keep, Encoded enc, int[][] decoderIds, Dropout dropout) {
         int t = decoderIds[0].length;
-        INDArray y = act.get("dec.embeds", (long) enc.batch() * t, config.dModel());
+        INDArray y = Buffers.of(act).decoderInput.get((long) enc.batch() * t, config.dModel());
         for (int b = 0; b < decoderIds.length; b++) {
             kernels.gatherRows(shared, decoderIds[b], y, (long) b * t);
         }
         return decoder.forward(kernels, act, keep, y, enc.batch(), t, enc.hidden(), enc.length(), enc.mask(), dropout);
     }
 
-    /** Teacher-forced decoder over decoderIds [B, T]; returns logits [B·T, V] (buffer "dec.logits"). */
+    /** Teacher-forced decoder over decoderIds [B, T]; returns logits [B·T, V]. */
     public INDArray decodeLogits(Activations act, boolean keep, Encoded enc, int[][] decoderIds) {
-        return logits(act, "dec", decode(act, keep, enc, decoderIds, Dropout.NONE).hidden());
+        return logits(act, decode(act, keep, enc, decoderIds, Dropout.NONE).hidden());
     }
 
-    /** logits = (h · scale)·W_headᵀ for decoder output h [N, D]; [N, V] in buffer prefix.logits. */
-    public INDArray logits(Activations act, String prefix, INDArray hidden) {
-        INDArray in = headInput(act, prefix, hidden);
-        INDArray logits = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
+    /** logits = (h · scale)·W_headᵀ for decoder output h [N, D]: [N, V], one of act's buffers. */
+    public INDArray logits(Activations act, INDArray hidden) {
+        INDArray in = headInput(act, hidden);
+        INDArray logits = Buffers.of(act).logits.get(hidden.size(0), config.vocabSize());
         lmHead.forward(kernels, in, logits);
         return logits;
     }
@@ -233,23 +260,23 @@ public final class T5Model {
      * without computing every logit where the kernels can screen (an 8-bit copy of the head, made on first use;
      * up to {@link Kernels#MATVEC_MAX_ROWS} rows, more go through the logits). hidden: [N, D].
      */
-    public void argmaxLogits(Activations act, String prefix, INDArray hidden, int[] out) {
+    public void argmaxLogits(Activations act, INDArray hidden, int[] out) {
         // an int8 head is read whole: its 1-byte rows cost what the 8-bit screen costs
         if (hidden.size(0) > Kernels.MATVEC_MAX_ROWS || lmHead.weight() instanceof Frozen.Int8) {
-            kernels.argmaxRows(logits(act, prefix, hidden), out);
+            kernels.argmaxRows(logits(act, hidden), out);
             return;
         }
-        INDArray in = headInput(act, prefix, hidden);
-        INDArray scratch = act.get(prefix + ".logits", hidden.size(0), config.vocabSize());
+        INDArray in = headInput(act, hidden);
+        INDArray scratch = Buffers.of(act).logits.get(hidden.size(0), config.vocabSize());
         kernels.argmaxOfProduct(in, lmHead.weight(), headScreen(), scratch, out);
     }
 
     /** The head's input: hidden, times d_model^-0.5 when the head is the tied embedding. */
-    private INDArray headInput(Activations act, String prefix, INDArray hidden) {
+    private INDArray headInput(Activations act, INDArray hidden) {
         if (logitScale == 1f) {
             return hidden;
         }
-        INDArray in = act.get(prefix + ".scaled", hidden.size(0), hidden.size(1));
+        INDArray in = Buffers.of(act).headInput.get(hidden.size(0), hidden.size(1));
         hidden.mul(logitScale, in);
         return in;
     }
@@ -275,7 +302,7 @@ public final class T5Model {
     public Forward forward(Activations act, Retain retain, Batch batch, RowPrompts prompts, Dropout dropout) {
         Encoded enc = encode(act, retain, requireLabels(batch), prompts, dropout);
         Decoder.Pass dec = decode(act, retain != Retain.NOTHING, enc, decoderInput(batch), dropout);
-        INDArray logits = logits(act, "dec", dec.hidden());
+        INDArray logits = logits(act, dec.hidden());
         Labels labels = Labels.of(batch);
         double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / labels.count();
         int t = batch.targetLength();
@@ -288,7 +315,7 @@ public final class T5Model {
      * (every encoder block, or with {@code checkpointing} only each encoder block's input, recomputing the
      * block during backward), then the backward walks cross-entropy → LM head → decoder (whose
      * cross-attention carries the gradient into H_enc) → encoder → the embedded input, of which the p
-     * prompt rows of every batch row are summed. The gradient is act's buffer "grad.prompt".
+     * prompt rows of every batch row are summed. The gradient is one of act's buffers.
      *
      * <p>Dropout inside the frozen model (the paper trains with 0.1; {@link Dropout#NONE}: none) uses the same
      * masks in forward and backward. {@code averageOver}: the loss is the mean over that many labels (0: this
@@ -305,24 +332,25 @@ public final class T5Model {
         Encoded enc = encode(act, checkpointing ? Retain.CHECKPOINTS : Retain.ALL, requireLabels(batch),
                 RowPrompts.shared(prompt, batch.size()), dropout);
         Decoder.Pass dec = decode(act, true, enc, decoderInput(batch), dropout);
-        INDArray logits = logits(act, "dec", dec.hidden());
+        INDArray logits = logits(act, dec.hidden());
         Labels labels = Labels.of(batch);
         int over = averageOver > 0 ? averageOver : labels.count();
         double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / over;
 
-        INDArray dLogits = act.get("bwd.dlogits", logits.shape());
+        Buffers buf = Buffers.of(act);
+        INDArray dLogits = buf.dLogits.get(logits.shape());
         kernels.crossEntropyBackward(logits, labels.flat(), Batch.IGNORE, 1.0 / over, dLogits);
-        INDArray dHidden = act.get("bwd.dec.dhidden", dec.hidden().shape());
+        INDArray dHidden = buf.dDecoderHidden.get(dec.hidden().shape());
         lmHead.backward(kernels, dLogits, dHidden, false);                // logits = (h·scale)·Wᵀ
         if (logitScale != 1f) {
             dHidden.muli(logitScale);
         }
-        INDArray dEnc = act.get("bwd.denc", enc.hidden().shape());
+        INDArray dEnc = buf.dEncoderHidden.get(enc.hidden().shape());
         decoder.backward(kernels, act, dec, dHidden, dEnc);
         INDArray dEmbeds = encoder.backward(kernels, act, enc.pass(), dEnc); // [B·Le, D]
 
         int p = enc.promptLength();
-        INDArray grad = act.get("grad.prompt", p, config.dModel());
+        INDArray grad = buf.promptGrad.get(p, config.dModel());
         grad.assign(0);
         for (int b = 0; b < enc.batch(); b++) {
             long row = (long) b * enc.length();

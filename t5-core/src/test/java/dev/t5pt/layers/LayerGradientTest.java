@@ -81,11 +81,12 @@ class LayerGradientTest {
             INDArray x = randn(5, 4);
             INDArray r = randn(5, 4);
             INDArray y = Nd4j.create(DataType.DOUBLE, 5, 4);
-            FeedForward.Saved s = ff.forward(k, act, "ff", x, Dropout.NONE, y);
+            FeedForward.Buffers buf = new FeedForward.Buffers(act);
+            FeedForward.Saved s = ff.forward(k, act, buf, x, Dropout.NONE, y);
             INDArray dx = Nd4j.create(DataType.DOUBLE, 5, 4);
-            ff.backward(k, act, "ff", s, Dropout.NONE, r, dx);
+            ff.backward(k, act, s, Dropout.NONE, r, dx);
             check(ff.getClass().getSimpleName(), x, dx, () -> {
-                ff.forward(k, act, "ff", x, Dropout.NONE, y);
+                ff.forward(k, act, buf, x, Dropout.NONE, y);
                 return dot(y, r);
             });
         }
@@ -111,11 +112,12 @@ class LayerGradientTest {
             INDArray x = randn(b * len, d).muli(0.5);
             INDArray r = randn(b * len, d);
             INDArray y = Nd4j.create(DataType.DOUBLE, b * len, d);
-            Attention.Saved s = att.forward(k, act, "a", x, x, b, len, len, bias, mask, Dropout.NONE, y);
+            Attention.Buffers buf = new Attention.Buffers(act);
+            Attention.Saved s = att.forward(k, act, buf, x, x, b, len, len, bias, mask, Dropout.NONE, y);
             INDArray dx = Nd4j.create(DataType.DOUBLE, b * len, d);
-            att.backward(k, act, "a", s, r, b, dx, dx);
+            att.backward(k, act, s, r, b, dx, dx);
             check("self-attention " + mask, x, dx, () -> {
-                att.forward(k, act, "a", x, x, b, len, len, bias, mask, Dropout.NONE, y);
+                att.forward(k, act, buf, x, x, b, len, len, bias, mask, Dropout.NONE, y);
                 return dot(y, r);
             });
         }
@@ -134,12 +136,13 @@ class LayerGradientTest {
         INDArray enc = randn(b * lk, d).muli(0.5);
         INDArray r = randn(b * lq, d);
         INDArray y = Nd4j.create(DataType.DOUBLE, b * lq, d);
-        Attention.Saved s = att.forward(k, act, "c", x, enc, b, lq, lk, null, mask, Dropout.NONE, y);
+        Attention.Buffers buf = new Attention.Buffers(act);
+        Attention.Saved s = att.forward(k, act, buf, x, enc, b, lq, lk, null, mask, Dropout.NONE, y);
         INDArray dx = Nd4j.create(DataType.DOUBLE, b * lq, d);
         INDArray dEnc = Nd4j.zeros(DataType.DOUBLE, b * lk, d);
-        att.backward(k, act, "c", s, r, b, dx, dEnc);
+        att.backward(k, act, s, r, b, dx, dEnc);
         DoubleSupplier f = () -> {
-            att.forward(k, act, "c", x, enc, b, lq, lk, null, mask, Dropout.NONE, y);
+            att.forward(k, act, buf, x, enc, b, lq, lk, null, mask, Dropout.NONE, y);
             return dot(y, r);
         };
         check("cross-attention dx", x, dx, f);
@@ -149,16 +152,16 @@ class LayerGradientTest {
 
         // the same attention with the projections on the query side: same output, same gradients
         INDArray yProjected = y.dup();
-        Attention.Saved a = att.forwardAbsorbed(k, act, "c", x, enc, b, lq, lk, mask, Dropout.NONE, y);
+        Attention.Saved a = att.forwardAbsorbed(k, act, buf, x, enc, b, lq, lk, mask, Dropout.NONE, y);
         assertTrue(a instanceof Attention.Absorbed);
         assertTrue(y.equalsWithEps(yProjected, 1e-12), "absorbed forward differs");
         INDArray dxA = Nd4j.create(DataType.DOUBLE, b * lq, d);
         INDArray dEncA = Nd4j.zeros(DataType.DOUBLE, b * lk, d);
-        att.backward(k, act, "c", a, r, b, dxA, dEncA);
+        att.backward(k, act, a, r, b, dxA, dEncA);
         assertTrue(dxA.equalsWithEps(dx, 1e-12), "absorbed dx differs");
         assertTrue(dEncA.equalsWithEps(dEnc, 1e-12), "absorbed dEnc differs");
         DoubleSupplier g = () -> {
-            att.forwardAbsorbed(k, act, "c", x, enc, b, lq, lk, mask, Dropout.NONE, y);
+            att.forwardAbsorbed(k, act, buf, x, enc, b, lq, lk, mask, Dropout.NONE, y);
             return dot(y, r);
         };
         check("absorbed cross-attention dx", x, dxA, g);

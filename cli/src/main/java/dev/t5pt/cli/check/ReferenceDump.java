@@ -6,7 +6,9 @@ import dev.t5pt.io.SafetensorsWriter;
 import dev.t5pt.layers.RelativePositionBias;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
+import dev.t5pt.model.Decoder;
 import dev.t5pt.model.Dropout;
+import dev.t5pt.model.Encoder;
 import dev.t5pt.model.Forward;
 import dev.t5pt.model.Retain;
 import dev.t5pt.model.RowPrompts;
@@ -132,12 +134,12 @@ public final class ReferenceDump {
         batch.checkIds(cfg.vocabSize());
         model.checkPrompt(in.prompt());
         RowPrompts prompts = RowPrompts.shared(in.prompt(), b);
-        out.put("embedded_input", model.embed(act, "dump.x", batch.inputIds(), prompts)
+        out.put("embedded_input", model.embed(act, batch.inputIds(), prompts)
                 .reshape('c', b, le, cfg.dModel()).dup());
 
         Forward f = model.forward(act, Retain.ALL, batch, prompts, Dropout.NONE);
-        out.put("enc_layer0_out", act.peek("enc.0.out").reshape('c', b, le, cfg.dModel()).dup());
-        out.put("dec_layer0_out", act.peek("dec.0.out").reshape('c', b, t, cfg.dModel()).dup());
+        out.put("enc_layer0_out", Encoder.blockOutput(act, 0).reshape('c', b, le, cfg.dModel()).dup());
+        out.put("dec_layer0_out", Decoder.blockOutput(act, 0).reshape('c', b, t, cfg.dModel()).dup());
         out.put("encoder_hidden", f.encoderHidden().dup());
         out.put("decoder_hidden", f.decoderHidden().dup());
         out.put("logits", f.logits().dup());
