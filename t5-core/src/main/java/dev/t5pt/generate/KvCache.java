@@ -3,11 +3,10 @@ package dev.t5pt.generate;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Encoded;
+import dev.t5pt.model.PerLayer;
 import dev.t5pt.model.T5Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Per decoder layer: self-attention K/V [B·H, Tmax, K] that fill one row per step, and cross-attention
@@ -35,22 +34,14 @@ public final class KvCache {
 
     /** The cache's buffers in an {@link Activations}, a {@link Layer} per decoder layer. */
     private static final class Buffers {
-        private final Activations act;
-        private final List<Layer> layers = new ArrayList<>();
+        final PerLayer<Layer> layers;
 
         private Buffers(Activations act) {
-            this.act = act;
+            layers = new PerLayer<>(() -> new Layer(act.buffer(), act.buffer(), act.buffer(), act.buffer()));
         }
 
         static Buffers of(Activations act) {
             return act.workspace(Buffers.class, Buffers::new);
-        }
-
-        Layer layer(int l) {
-            while (layers.size() <= l) {
-                layers.add(new Layer(act.buffer(), act.buffer(), act.buffer(), act.buffer()));
-            }
-            return layers.get(l);
         }
     }
 
@@ -62,7 +53,7 @@ public final class KvCache {
         long bh = (long) enc.batch() * c.numHeads();
         Buffers buf = Buffers.of(act);
         for (int l = 0; l < layers; l++) {
-            Layer kept = buf.layer(l);
+            Layer kept = buf.layers.get(l);
             cache.selfK[l] = kept.selfK().get(bh, maxSteps, c.dKv());
             cache.selfV[l] = kept.selfV().get(bh, maxSteps, c.dKv());
             cache.crossK[l] = kept.crossK().get(bh, enc.length(), c.dKv());

@@ -23,13 +23,13 @@ public record DecoderBlock(LayerSelfAttention layerSelfAttention, LayerCrossAtte
 
     /** What one decoder block keeps: its three sub-layers'. */
     public static final class Buffers {
-        final LayerSelfAttention.Buffers self;
-        final LayerCrossAttention.Buffers cross;
+        final AttentionSubLayerBuffers self;
+        final AttentionSubLayerBuffers cross;
         final LayerFF.Buffers ff;
 
         public Buffers(Activations act) {
-            self = new LayerSelfAttention.Buffers(act);
-            cross = new LayerCrossAttention.Buffers(act);
+            self = new AttentionSubLayerBuffers(act);
+            cross = new AttentionSubLayerBuffers(act);
             ff = new LayerFF.Buffers(act);
         }
 

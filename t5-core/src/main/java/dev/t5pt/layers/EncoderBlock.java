@@ -21,11 +21,11 @@ public record EncoderBlock(LayerSelfAttention layerSelfAttention, LayerFF layerF
 
     /** What one encoder block keeps: its two sub-layers'. */
     public static final class Buffers {
-        final LayerSelfAttention.Buffers self;
+        final AttentionSubLayerBuffers self;
         final LayerFF.Buffers ff;
 
         public Buffers(Activations act) {
-            self = new LayerSelfAttention.Buffers(act);
+            self = new AttentionSubLayerBuffers(act);
             ff = new LayerFF.Buffers(act);
         }
 

@@ -3,7 +3,6 @@ package dev.t5pt.layers;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
-import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,20 +16,10 @@ public record LayerCrossAttention(RmsNorm layerNorm, Attention attention) {
     public record Saved(INDArray x, Attention.Saved attention, INDArray out) {
     }
 
-    /** What the sub-layer keeps: its attention's and its output [B·T, D]. */
-    public static final class Buffers {
-        final Attention.Buffers attention;
-        final Buffer out;
-
-        public Buffers(Activations act) {
-            attention = new Attention.Buffers(act);
-            out = act.buffer();
-        }
-    }
-
-    /** x: [B·T, D]; encoderHidden [B·L, D], mask over its L keys; out is buf's output buffer. */
-    public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, INDArray encoderHidden, int batch, int len,
-                         int encLen, AttentionMask encoderMask, Dropout probs, Dropout output) {
+    /** x: [B·T, D]; encoderHidden [B·L, D], mask over its L keys; out is in buf. */
+    public Saved forward(Kernels kr, Activations act, AttentionSubLayerBuffers buf, INDArray x,
+                         INDArray encoderHidden, int batch, int len, int encLen, AttentionMask encoderMask,
+                         Dropout probs, Dropout output) {
         INDArray c = Scratch.of(act).crossOut.get(x.size(0), x.size(1));
         Attention.Saved as = attention.forward(kr, act, buf.attention, normed(kr, act, x), encoderHidden, batch, len,
                 encLen, null, encoderMask, probs, c);
@@ -39,8 +28,8 @@ public record LayerCrossAttention(RmsNorm layerNorm, Attention attention) {
     }
 
     /** One generation step: x [B, D]; crossK/crossV [B·H, L, K], computed once from H_enc ({@link #projectKv}). */
-    public Saved step(Kernels kr, Activations act, Buffers buf, INDArray x, INDArray crossK, INDArray crossV, int batch,
-                      AttentionMask encoderMask) {
+    public Saved step(Kernels kr, Activations act, AttentionSubLayerBuffers buf, INDArray x, INDArray crossK,
+                      INDArray crossV, int batch, AttentionMask encoderMask) {
         INDArray c = Scratch.of(act).crossOut.get(x.size(0), x.size(1));
         Attention.Saved as = attention.forwardWithKv(kr, act, buf.attention, normed(kr, act, x), crossK, crossV, batch, 1,
                 null, encoderMask, Dropout.NONE, c);
@@ -70,7 +59,8 @@ public record LayerCrossAttention(RmsNorm layerNorm, Attention attention) {
         return n1;
     }
 
-    private static Saved residual(Kernels kr, Buffers buf, INDArray x, Attention.Saved as, INDArray c) {
+    private static Saved residual(Kernels kr, AttentionSubLayerBuffers buf, INDArray x, Attention.Saved as,
+                                  INDArray c) {
         INDArray out = buf.out.get(x.size(0), x.size(1));
         kr.add(x, c, out);
         return new Saved(x, as, out);

@@ -3,7 +3,6 @@ package dev.t5pt.layers;
 import dev.t5pt.kernels.AttentionMask;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.model.Activations;
-import dev.t5pt.model.Buffer;
 import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,20 +16,9 @@ public record LayerSelfAttention(RmsNorm layerNorm, Attention attention) {
     public record Saved(INDArray x, Attention.Saved attention, INDArray out) {
     }
 
-    /** What the sub-layer keeps: its attention's and its output [B·L, D]. */
-    public static final class Buffers {
-        final Attention.Buffers attention;
-        final Buffer out;
-
-        public Buffers(Activations act) {
-            attention = new Attention.Buffers(act);
-            out = act.buffer();
-        }
-    }
-
-    /** x: [B·L, D]; bias: [H, L, L] or null; out is buf's output buffer (which may be x's when buf is shared). */
-    public Saved forward(Kernels kr, Activations act, Buffers buf, INDArray x, int batch, int len, INDArray bias,
-                         AttentionMask mask, Dropout probs, Dropout output) {
+    /** x: [B·L, D]; bias: [H, L, L] or null; out is in buf (which may be x's when buf is shared). */
+    public Saved forward(Kernels kr, Activations act, AttentionSubLayerBuffers buf, INDArray x, int batch, int len,
+                         INDArray bias, AttentionMask mask, Dropout probs, Dropout output) {
         long n = x.size(0);
         long d = x.size(1);
         INDArray normed = Scratch.of(act).normed.get(n, d);
@@ -47,8 +35,8 @@ public record LayerSelfAttention(RmsNorm layerNorm, Attention attention) {
      * One generation step at position t: x [B, D]; selfK/selfV [B·H, Tmax, K] receive this position's K/V at row t;
      * bias [H, 1, Tmax]. No dropout (generation).
      */
-    public Saved step(Kernels kr, Activations act, Buffers buf, INDArray x, INDArray selfK, INDArray selfV, int batch,
-                      int t, INDArray bias) {
+    public Saved step(Kernels kr, Activations act, AttentionSubLayerBuffers buf, INDArray x, INDArray selfK,
+                      INDArray selfV, int batch, int t, INDArray bias) {
         long n = x.size(0);
         long d = x.size(1);
         INDArray normed = Scratch.of(act).normed.get(n, d);

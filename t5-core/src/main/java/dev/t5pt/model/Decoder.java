@@ -24,15 +24,14 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
 
     /** What the decoder keeps in an {@link Activations}. */
     static final class Buffers {
-        private final Activations act;
         final Buffer bias;        // [H, T, T] the position bias, recomputed when T changes
         final Buffer hidden;      // [B·T, D] the output
         final Buffer dx;          // [B·T, D] the gradient flowing down in backward
-        final List<DecoderBlock.Buffers> kept = new ArrayList<>();  // block i's (keep)
-        final DecoderBlock.Buffers shared;                          // every block's otherwise
+        final PerLayer<DecoderBlock.Buffers> kept;     // block i's (keep)
+        final DecoderBlock.Buffers shared;             // every block's otherwise
 
         private Buffers(Activations act) {
-            this.act = act;
+            kept = new PerLayer<>(() -> new DecoderBlock.Buffers(act));
             bias = act.buffer();
             hidden = act.buffer();
             dx = act.buffer();
@@ -42,19 +41,12 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
         static Buffers of(Activations act) {
             return act.workspace(Buffers.class, Buffers::new);
         }
-
-        DecoderBlock.Buffers kept(int i) {
-            while (kept.size() <= i) {
-                kept.add(new DecoderBlock.Buffers(act));
-            }
-            return kept.get(i);
-        }
     }
 
     /** Block i's output [B·T, D] from act's last pass that kept every block, or null: for dumps. */
     public static INDArray blockOutput(Activations act, int i) {
-        Buffers b = Buffers.of(act);
-        return i < b.kept.size() ? b.kept.get(i).out() : null;
+        DecoderBlock.Buffers b = Buffers.of(act).kept.made(i);
+        return b == null ? null : b.out();
     }
 
     /**
@@ -70,7 +62,7 @@ public record Decoder(List<DecoderBlock> blocks, RelativePositionBias positionBi
         List<DecoderBlock.Saved> saved = new ArrayList<>();
         INDArray cur = x;
         for (int i = 0; i < blocks.size(); i++) {
-            DecoderBlock.Saved s = blocks.get(i).forward(kr, act, keep ? buf.kept(i) : buf.shared, cur, batch, len,
+            DecoderBlock.Saved s = blocks.get(i).forward(kr, act, keep ? buf.kept.get(i) : buf.shared, cur, batch, len,
                     encoderHidden, encLen, bias, encoderMask, BlockDropout.of(dropout, 1, i));
             if (keep) {
                 saved.add(s);

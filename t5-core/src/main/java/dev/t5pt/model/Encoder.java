@@ -27,17 +27,17 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
 
     /** What the encoder keeps in an {@link Activations}. */
     static final class Buffers {
-        private final Activations act;
         final Buffer bias;        // [H, L, L] the position bias, recomputed when L changes
         final Buffer finalInput;  // [B·L, D] the final norm's input (Retain.CHECKPOINTS)
         final Buffer hidden;      // [B·L, D] the output
         final Buffer dx;          // [B·L, D] the gradient flowing down in backward
-        final List<Buffer> checkpoints = new ArrayList<>();         // [B·L, D] block i's input (CHECKPOINTS)
-        final List<EncoderBlock.Buffers> kept = new ArrayList<>();  // block i's (Retain.ALL)
-        final EncoderBlock.Buffers shared;                          // every block's otherwise, and recomputation's
+        final PerLayer<Buffer> checkpoints;            // [B·L, D] block i's input (CHECKPOINTS)
+        final PerLayer<EncoderBlock.Buffers> kept;     // block i's (Retain.ALL)
+        final EncoderBlock.Buffers shared;             // every block's otherwise, and recomputation's
 
         private Buffers(Activations act) {
-            this.act = act;
+            checkpoints = new PerLayer<>(act::buffer);
+            kept = new PerLayer<>(() -> new EncoderBlock.Buffers(act));
             bias = act.buffer();
             finalInput = act.buffer();
             hidden = act.buffer();
@@ -48,26 +48,12 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
         static Buffers of(Activations act) {
             return act.workspace(Buffers.class, Buffers::new);
         }
-
-        Buffer checkpoint(int i) {
-            while (checkpoints.size() <= i) {
-                checkpoints.add(act.buffer());
-            }
-            return checkpoints.get(i);
-        }
-
-        EncoderBlock.Buffers kept(int i) {
-            while (kept.size() <= i) {
-                kept.add(new EncoderBlock.Buffers(act));
-            }
-            return kept.get(i);
-        }
     }
 
     /** Block i's output [B·L, D] from act's last pass that kept every block (Retain.ALL), or null: for dumps. */
     public static INDArray blockOutput(Activations act, int i) {
-        Buffers b = Buffers.of(act);
-        return i < b.kept.size() ? b.kept.get(i).out() : null;
+        EncoderBlock.Buffers b = Buffers.of(act).kept.made(i);
+        return b == null ? null : b.out();
     }
 
     /** x: [B·L, D] embedded input (prompt rows included), dropped out in place when training with dropout. */
@@ -82,12 +68,12 @@ public record Encoder(List<EncoderBlock> blocks, RelativePositionBias positionBi
         INDArray cur = x;
         for (int i = 0; i < blocks.size(); i++) {
             if (retain == Retain.CHECKPOINTS) {
-                INDArray in = buf.checkpoint(i).get(cur.shape());
+                INDArray in = buf.checkpoints.get(i).get(cur.shape());
                 in.assign(cur);
                 inputs.add(in);
                 cur = in;
             }
-            EncoderBlock.Saved s = blocks.get(i).forward(kr, act, retain == Retain.ALL ? buf.kept(i) : buf.shared, cur,
+            EncoderBlock.Saved s = blocks.get(i).forward(kr, act, retain == Retain.ALL ? buf.kept.get(i) : buf.shared, cur,
                     batch, len, bias, mask, BlockDropout.of(dropout, 0, i));
             if (retain == Retain.ALL) {
                 saved.add(s);
