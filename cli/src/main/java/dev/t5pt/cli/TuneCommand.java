@@ -5,6 +5,8 @@ import dev.t5pt.tokenizer.T5Tokenizer;
 import dev.t5pt.tune.Dataset;
 import dev.t5pt.tune.Engine;
 import dev.t5pt.tune.RunDirectory;
+import dev.t5pt.tune.Optimizer;
+import dev.t5pt.tune.Schedule;
 import dev.t5pt.tune.TrainConfig;
 import dev.t5pt.tune.Trainer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -158,9 +160,12 @@ final class TuneCommand implements Callable<Integer> {
     /** Validates the whole command (model, data, prompt initializer), then trains; the disk is touched last. */
     private int train(Trainer.Start start) throws Exception {
         var cl = spec.commandLine();
-        TrainConfig cfg = new TrainConfig(steps, batchSize, promptLength, absoluteInit(), optimizer, lr, schedule, warmup,
-                weightDecay, gradClip, dropout, seed, evalEvery, checkpointEvery, patience, maxInput, maxTarget, evalBatch,
-                maxDecode, activationCheckpointing, 5, microBatchSize);
+        TrainConfig cfg = TrainConfig.defaults().steps(steps).batchSize(batchSize).promptLength(promptLength)
+                .init(absoluteInit()).optimizer(Optimizer.Kind.parse(optimizer)).lr(lr)
+                .schedule(Schedule.Kind.parse(schedule)).warmupSteps(warmup).weightDecay(weightDecay).gradClip(gradClip)
+                .dropout(dropout).seed(seed).evalEvery(evalEvery).checkpointEvery(checkpointEvery).patience(patience)
+                .maxInputLength(maxInput).maxTargetLength(maxTarget).evalBatchSize(evalBatch).maxDecodeSteps(maxDecode)
+                .activationCheckpointing(activationCheckpointing).microBatchSize(microBatchSize).build();
         T5Tokenizer tok = vocab.tokenizer();
         Dataset trainData = dataOptions.read(train, spark);
         Dataset devData = devFile == null ? null : dataOptions.read(devFile, spark);

@@ -1,5 +1,7 @@
 package dev.t5pt.tune;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 import java.util.Map;
 
 /**
@@ -19,26 +21,48 @@ public sealed interface Optimizer permits Adafactor, AdamW {
 
     String name();
 
-    /** Parses the name: adafactor (the paper's settings) or adamw; a negative weight decay means the default. */
-    static Optimizer parse(String name, double weightDecay) {
-        double wd = weightDecay < 0 ? defaultWeightDecay(name) : weightDecay;
-        return switch (name) {
-            case "adafactor" -> new Adafactor(0.8, 1e-30, 1.0, wd);
-            case "adamw" -> new AdamW(0.9, 0.999, 1e-8, wd);
-            default -> throw unknown(name);
-        };
-    }
+    /** The optimizers a run can name, each with its default weight decay. */
+    enum Kind {
+        /** The paper's: Adafactor with decay 0.8, update clipping 1.0, weight decay 1e-5. */
+        ADAFACTOR("adafactor", 1e-5),
+        /** AdamW (0.9, 0.999, ε 1e-8), weight decay 0.01. */
+        ADAMW("adamw", 0.01);
 
-    /** The weight decay each optimizer uses unless told: 1e-5 for Adafactor (the paper's), 0.01 for AdamW. */
-    static double defaultWeightDecay(String name) {
-        return switch (name) {
-            case "adafactor" -> 1e-5;
-            case "adamw" -> 0.01;
-            default -> throw unknown(name);
-        };
-    }
+        private final String id;
+        private final double defaultWeightDecay;
 
-    private static SettingException unknown(String name) {
-        return new SettingException("optimizer", "expected adafactor or adamw, found \"" + name + "\"");
+        Kind(String id, double defaultWeightDecay) {
+            this.id = id;
+            this.defaultWeightDecay = defaultWeightDecay;
+        }
+
+        /** The name runs and run records use. */
+        @JsonValue
+        public String id() {
+            return id;
+        }
+
+        public double defaultWeightDecay() {
+            return defaultWeightDecay;
+        }
+
+        /** A fresh optimizer of this kind; a negative weight decay means the default. */
+        public Optimizer create(double weightDecay) {
+            double wd = weightDecay < 0 ? defaultWeightDecay : weightDecay;
+            return switch (this) {
+                case ADAFACTOR -> new Adafactor(0.8, 1e-30, 1.0, wd);
+                case ADAMW -> new AdamW(0.9, 0.999, 1e-8, wd);
+            };
+        }
+
+        /** By name: adafactor or adamw. */
+        public static Kind parse(String name) {
+            for (Kind k : values()) {
+                if (k.id.equals(name)) {
+                    return k;
+                }
+            }
+            throw new SettingException("optimizer", "expected adafactor or adamw, found \"" + name + "\"");
+        }
     }
 }

@@ -101,7 +101,7 @@ public sealed interface PromptInit {
         public INDArray create(T5Model model, T5Tokenizer tok, int length, Random rnd) throws IOException {
             INDArray p = PromptFiles.read(path, model.config().dModel());
             if (p.size(0) != length) {
-                throw new IOException(path + ": the prompt has " + p.size(0) + " rows, --prompt-length is " + length);
+                throw new IOException(path + ": the prompt has " + p.size(0) + " rows, the run's prompt length (promptLength) is " + length);
             }
             return p;
         }

@@ -1,5 +1,7 @@
 package dev.t5pt.tune;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /** The learning rate at each (0-based) step. */
 public sealed interface Schedule {
     double at(long step);
@@ -34,13 +36,44 @@ public sealed interface Schedule {
         }
     }
 
-    /** By name: constant, linear (warm-up then linear decay) or rsqrt. */
-    static Schedule parse(String name, double lr, long warmup, long total) {
-        return switch (name) {
-            case "constant" -> new Constant(lr);
-            case "linear" -> new WarmupLinearDecay(lr, Math.max(1, warmup), total);
-            case "rsqrt" -> new WarmupRsqrt(lr, Math.max(1, warmup));
-            default -> throw new SettingException("schedule", "expected constant, linear or rsqrt, found \"" + name + "\"");
-        };
+    /** The schedules a run can name. */
+    enum Kind {
+        /** The paper's: a constant rate. */
+        CONSTANT("constant"),
+        /** Linear warm-up, then linear decay to 0 at the last step. */
+        LINEAR("linear"),
+        /** Linear warm-up, then T5's inverse square root. */
+        RSQRT("rsqrt");
+
+        private final String id;
+
+        Kind(String id) {
+            this.id = id;
+        }
+
+        /** The name runs and run records use. */
+        @JsonValue
+        public String id() {
+            return id;
+        }
+
+        /** The schedule of peak rate lr, warm-up steps (at least 1 where it warms up) and total steps. */
+        public Schedule create(double lr, long warmup, long total) {
+            return switch (this) {
+                case CONSTANT -> new Constant(lr);
+                case LINEAR -> new WarmupLinearDecay(lr, Math.max(1, warmup), total);
+                case RSQRT -> new WarmupRsqrt(lr, Math.max(1, warmup));
+            };
+        }
+
+        /** By name: constant, linear or rsqrt. */
+        public static Kind parse(String name) {
+            for (Kind k : values()) {
+                if (k.id.equals(name)) {
+                    return k;
+                }
+            }
+            throw new SettingException("schedule", "expected constant, linear or rsqrt, found \"" + name + "\"");
+        }
     }
 }

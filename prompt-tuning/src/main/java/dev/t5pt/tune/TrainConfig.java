@@ -13,9 +13,9 @@ public record TrainConfig(
         int batchSize,
         int promptLength,
         String init,
-        String optimizer,
+        Optimizer.Kind optimizer,
         double lr,
-        String schedule,
+        Schedule.Kind schedule,
         int warmupSteps,
         double weightDecay,
         double gradClip,
@@ -32,20 +32,17 @@ public record TrainConfig(
         int maxBadSteps,
         int microBatchSize) {
 
-    /** A negative weightDecay means the optimizer's default, which is what the record then holds. */
-    /** Without gradient accumulation (micro-batch size 0): the batch in one pass. */
-    public TrainConfig(int steps, int batchSize, int promptLength, String init, String optimizer, double lr, String schedule,
-                       int warmupSteps, double weightDecay, double gradClip, double dropout, long seed, int evalEvery,
-                       int checkpointEvery, int patience, int maxInputLength, int maxTargetLength, int evalBatchSize,
-                       int maxDecodeSteps, boolean activationCheckpointing, int maxBadSteps) {
-        this(steps, batchSize, promptLength, init, optimizer, lr, schedule, warmupSteps, weightDecay, gradClip, dropout, seed,
-                evalEvery, checkpointEvery, patience, maxInputLength, maxTargetLength, evalBatchSize, maxDecodeSteps,
-                activationCheckpointing, maxBadSteps, 0);
-    }
-
+    /**
+     * The settings, checked ({@link SettingException} names the first bad one); a negative weightDecay means the
+     * optimizer's default, which the record then holds. By name with the paper's defaults: {@link #defaults()}.
+     */
     public TrainConfig {
+        if (optimizer == null || schedule == null || init == null) {
+            throw new SettingException(optimizer == null ? "optimizer" : schedule == null ? "schedule" : "init",
+                    "expected a value, found none");
+        }
         if (weightDecay < 0) {
-            weightDecay = Optimizer.defaultWeightDecay(optimizer);
+            weightDecay = optimizer.defaultWeightDecay();
         }
         positive("steps", steps);
         positive("batchSize", batchSize);
@@ -73,8 +70,6 @@ public record TrainConfig(
         nonNegative("patience", patience);
         nonNegative("warmupSteps", warmupSteps);
         nonNegative("gradClip", gradClip);
-        Optimizer.defaultWeightDecay(optimizer);        // the names are checked here, once, not when the run starts
-        Schedule.parse(schedule, lr, warmupSteps, steps);
     }
 
     /** The paper's settings (Lester et al. 2021), to change by name: {@code TrainConfig.defaults().steps(600).lr(0.03).build()}. */
@@ -88,9 +83,9 @@ public record TrainConfig(
         private int batchSize = 32;
         private int promptLength = 100;
         private String init = "labels";
-        private String optimizer = "adafactor";
+        private Optimizer.Kind optimizer = Optimizer.Kind.ADAFACTOR;
         private double lr = 0.3;
-        private String schedule = "constant";
+        private Schedule.Kind schedule = Schedule.Kind.CONSTANT;
         private int warmupSteps = 0;
         private double weightDecay = -1;             // the optimizer's: 1e-5 Adafactor, 0.01 AdamW
         private double gradClip = 0;
@@ -114,9 +109,9 @@ public record TrainConfig(
         public Builder batchSize(int v) { batchSize = v; return this; }
         public Builder promptLength(int v) { promptLength = v; return this; }
         public Builder init(String v) { init = v; return this; }
-        public Builder optimizer(String v) { optimizer = v; return this; }
+        public Builder optimizer(Optimizer.Kind v) { optimizer = v; return this; }
         public Builder lr(double v) { lr = v; return this; }
-        public Builder schedule(String v) { schedule = v; return this; }
+        public Builder schedule(Schedule.Kind v) { schedule = v; return this; }
         public Builder warmupSteps(int v) { warmupSteps = v; return this; }
         public Builder weightDecay(double v) { weightDecay = v; return this; }
         public Builder gradClip(double v) { gradClip = v; return this; }

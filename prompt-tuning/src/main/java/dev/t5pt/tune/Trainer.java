@@ -116,8 +116,8 @@ public final class Trainer {
     public Result run(Dataset train, Dataset dev, Start start) throws IOException {
         Data data = prepare(train, dev);
         Batcher batcher = new Batcher(data.train(), cfg.batchSize(), cfg.seed());
-        Optimizer opt = Optimizer.parse(cfg.optimizer(), cfg.weightDecay());
-        Schedule schedule = Schedule.parse(cfg.schedule(), cfg.lr(), cfg.warmupSteps(), cfg.steps());
+        Optimizer opt = cfg.optimizer().create(cfg.weightDecay());
+        Schedule schedule = cfg.schedule().create(cfg.lr(), cfg.warmupSteps(), cfg.steps());
         RunState s = begin(start, train.labels(), opt, batcher);
         String reason = train(s, data, batcher, opt, schedule);
         if (s.step == 0) {

@@ -47,8 +47,9 @@ class CrashResumeTest {
         Dataset train = Dataset.read(TuneTestSupport.repo("demo/sentiment-train.jsonl"), "input", "target", false);
         Dataset dev = new Dataset(train.source(), train.examples().subList(0, 6), 0);
         // 6 steps: checkpoints at 2, 4, 6; evaluations (best/) at 3 and 6; dropout on, so masks must replay exactly
-        TrainConfig cfg = new TrainConfig(6, 4, 4, "vocab", "adafactor", 0.3, "constant", 0, -1, 1.0, 0.1, 11, 3, 2, 0,
-                24, 8, 8, 3, false, 5);
+        TrainConfig cfg = TrainConfig.defaults().steps(6).batchSize(4).promptLength(4).init("vocab").lr(0.3)
+                .gradClip(1.0).dropout(0.1).seed(11).evalEvery(3).checkpointEvery(2).patience(0)
+                .maxInputLength(24).maxTargetLength(8).evalBatchSize(8).maxDecodeSteps(3).build();
 
         AtomicInteger renames = new AtomicInteger();
         Renames.setHook((from, to) -> renames.incrementAndGet());

@@ -21,8 +21,9 @@ class EndToEndTuningTest {
         T5Model m = T5Model.load(TuneTestSupport.repo("models/tiny-t5-demo"));
         Dataset train = Dataset.read(TuneTestSupport.repo("demo/sentiment-train.jsonl"), "input", "target", false);
         Dataset dev = Dataset.read(TuneTestSupport.repo("demo/sentiment-dev.jsonl"), "input", "target", false);
-        TrainConfig cfg = new TrainConfig(600, 16, 20, "labels", "adafactor", 0.1, "constant", 0, -1, 0, 0.0, 42,
-                100, 100, 0, 32, 8, 64, 4, false, 5);
+        TrainConfig cfg = TrainConfig.defaults().steps(600).batchSize(16).promptLength(20).init("labels").lr(0.1)
+                .gradClip(0).dropout(0.0).seed(42).evalEvery(100).checkpointEvery(100).patience(0)
+                .maxInputLength(32).maxTargetLength(8).evalBatchSize(64).maxDecodeSteps(4).build();
         Trainer.Result r = new Trainer(m, T5Tokenizer.t5Default(), cfg, tmp.resolve("run"), ResumeTest.QUIET).run(train, dev, Trainer.Start.NEW);
 
         List<String> rows = Files.readAllLines(tmp.resolve("run/metrics.csv"));

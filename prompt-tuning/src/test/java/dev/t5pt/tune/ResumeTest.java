@@ -27,8 +27,9 @@ class ResumeTest {
         T5Tokenizer tok = T5Tokenizer.t5Default();
         Dataset train = Dataset.read(TuneTestSupport.repo("demo/sentiment-train.jsonl"), "input", "target", false);
         Dataset dev = new Dataset(train.source(), train.examples().subList(0, 8), 0);
-        TrainConfig cfg = new TrainConfig(20, 4, 5, "vocab", "adafactor", 0.3, "constant", 0, -1, 1.0, 0.1, 7, 5, 5, 0,
-                32, 8, 8, 3, false, 5);
+        TrainConfig cfg = TrainConfig.defaults().steps(20).batchSize(4).promptLength(5).init("vocab").lr(0.3)
+                .gradClip(1.0).dropout(0.1).seed(7).evalEvery(5).checkpointEvery(5).patience(0)
+                .maxInputLength(32).maxTargetLength(8).evalBatchSize(8).maxDecodeSteps(3).build();
 
         new Trainer(m, tok, cfg, tmp.resolve("straight"), QUIET).run(train, dev, Trainer.Start.NEW);
         Trainer interrupted = new Trainer(m, tok, cfg, tmp.resolve("resumed"), QUIET);
@@ -67,8 +68,9 @@ class ResumeTest {
         T5Model m = TuneTestSupport.smallRandomT5();
         T5Tokenizer tok = T5Tokenizer.t5Default();
         Dataset train = Dataset.read(TuneTestSupport.repo("demo/sentiment-train.jsonl"), "input", "target", false);
-        TrainConfig cfg = new TrainConfig(3, 4, 5, "vocab", "adafactor", 0.3, "constant", 0, -1, 1.0, 0.1, 7, 0, 5, 0,
-                32, 8, 8, 3, false, 5);
+        TrainConfig cfg = TrainConfig.defaults().steps(3).batchSize(4).promptLength(5).init("vocab").lr(0.3)
+                .gradClip(1.0).dropout(0.1).seed(7).evalEvery(0).checkpointEvery(5).patience(0)
+                .maxInputLength(32).maxTargetLength(8).evalBatchSize(8).maxDecodeSteps(3).build();
         Trainer early = new Trainer(m, tok, cfg, tmp.resolve("run"), QUIET);
         early.requestStop();   // Ctrl-C before the first step
         Trainer.Result r = early.run(train, null, Trainer.Start.NEW);
