@@ -28,7 +28,17 @@ public final class SafetensorsWriter {
         ByteBuffer get() throws IOException;
     }
 
-    private record Entry(DType storeAs, long[] shape, Bytes bytes) {
+    /** Makes an array when the writer reaches it; the writer closes it once its bytes are out. */
+    @FunctionalInterface
+    public interface Lazy {
+        INDArray get() throws IOException;
+    }
+
+    /** A tensor to write; {@code written} runs once its bytes are out (to free what made them). */
+    private record Entry(DType storeAs, long[] shape, Bytes bytes, Runnable written) {
+        Entry(DType storeAs, long[] shape, Bytes bytes) {
+            this(storeAs, shape, bytes, () -> { });
+        }
     }
 
     private final Map<String, Entry> entries = new TreeMap<>();
@@ -62,6 +72,35 @@ public final class SafetensorsWriter {
             throw new IllegalArgumentException("duplicate tensor name '" + name + "'");
         }
         entries.put(name, new Entry(dtype, shape.clone(), bytes));
+        return this;
+    }
+
+    /**
+     * Adds a FLOAT tensor of {@code shape} made only when the writer reaches it and closed right after, stored as
+     * {@code storeAs} (F32, F16 or BF16): a model far larger than memory streams out one tensor at a time.
+     */
+    public SafetensorsWriter putLazy(String name, DType storeAs, long[] shape, Lazy array) {
+        if (entries.containsKey(name)) {
+            throw new IllegalArgumentException("duplicate tensor name '" + name + "'");
+        }
+        if (storeAs != DType.F32 && storeAs != DType.F16 && storeAs != DType.BF16) {
+            throw new IllegalArgumentException("tensor '" + name + "': cannot store FLOAT as " + storeAs);
+        }
+        long[] expected = shape.clone();
+        INDArray[] made = {null};
+        entries.put(name, new Entry(storeAs, expected, () -> {
+            made[0] = array.get();
+            if (made[0].dataType() != DataType.FLOAT || !java.util.Arrays.equals(made[0].shape(), expected)) {
+                throw new IOException("tensor '" + name + "': expected FLOAT " + java.util.Arrays.toString(expected)
+                        + ", made " + made[0].dataType() + " " + java.util.Arrays.toString(made[0].shape()));
+            }
+            return encode(made[0], storeAs);
+        }, () -> {
+            if (made[0] != null) {
+                made[0].close();
+                made[0] = null;
+            }
+        }));
         return this;
     }
 
@@ -116,6 +155,7 @@ public final class SafetensorsWriter {
                 }
                 offset2 += expected;
                 writeAll(ch, b);
+                e.getValue().written().run();
             }
         });
     }

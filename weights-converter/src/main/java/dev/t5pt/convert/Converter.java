@@ -1,6 +1,8 @@
 package dev.t5pt.convert;
 
+
 import dev.t5pt.config.T5Config;
+import dev.t5pt.config.T5Keys;
 import dev.t5pt.io.DType;
 import dev.t5pt.io.SafetensorsFile;
 import dev.t5pt.io.SafetensorsWriter;

@@ -1,6 +1,7 @@
 package dev.t5pt.convert;
 
 import dev.t5pt.config.T5Config;
+import dev.t5pt.config.T5Keys;
 import dev.t5pt.io.HalfFloats;
 import dev.t5pt.io.SafetensorsFile;
 import dev.t5pt.io.TensorInfo;

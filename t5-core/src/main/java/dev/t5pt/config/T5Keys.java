@@ -1,14 +1,12 @@
-package dev.t5pt.convert;
+package dev.t5pt.config;
 
-import dev.t5pt.config.FeedForwardProj;
-import dev.t5pt.config.T5Config;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The tensors a T5 of a given config reads, in HF names and layout ([out, in] for linear layers), with their
- * shapes. The converter checks its output against this; a test holds it equal to what t5-core's loader asks for.
+ * shapes. The converter checks its output against this, the random-model writer writes it; a test holds it equal to what the loader asks for.
  */
 public final class T5Keys {
     private T5Keys() {
