@@ -10,7 +10,7 @@ import java.util.List;
 /** The {@code ./t5pt} command line: thin commands over the library. */
 @Command(name = "t5pt", mixinStandardHelpOptions = true, version = "t5pt 0.1.0",
         description = "T5 inference and prompt tuning on the JVM (ND4J).",
-        subcommands = {DemoCommand.class, TuneCommand.class, EvalCommand.class, GenerateCommand.class, TokenizeCommand.class, DumpCommand.class, ConvertCommand.class, CheckHfCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, TuneCommand.class, EvalCommand.class, GenerateCommand.class, TokenizeCommand.class, DumpCommand.class, ConvertCommand.class, RandomModelCommand.class, CheckHfCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
