@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import dev.t5pt.model.Dropout;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import java.nio.ByteBuffer;
 import java.util.function.IntConsumer;
 
 import static dev.t5pt.kernels.VectorSupport.*;
@@ -50,20 +51,25 @@ final class AttentionKernels {
         }
         int size = (int) (probs.size(1) * probs.size(2));
         long offset = drop.offset(probs.length());
-        HostFloats ps = HostFloats.of(probs);
-        HostFloats ds = HostFloats.of(dropped);
+        ByteBuffer pb = HostMemory.bytes(probs);
+        ByteBuffer db = HostMemory.bytes(dropped);
+        int p0 = HostMemory.base(probs);
+        int d0 = HostMemory.base(dropped);
         return g -> {
-            ds.copy(g * size, ps, g * size, size);
-            RowKernels.dropoutRange(ds, g * size, (g + 1) * size, drop.rate(), drop.seed(), offset);
+            db.put(d0 + g * size * 4, pb, p0 + g * size * 4, size * 4);
+            RowKernels.dropoutRange(db, d0, g * size, (g + 1) * size, drop.rate(), drop.seed(), offset);
         };
     }
 
     /** The softmax of scores[g] (one batch row and head) for a given g. */
-    static IntConsumer softmaxOfHead(INDArray scores, INDArray bias, AttentionMask mask, int heads) {
+    static IntConsumer softmaxOfHead(INDArray scores, INDArray bias, AttentionMask mask,
+                                                               int heads) {
         int lq = (int) scores.size(1);
         int lk = (int) scores.size(2);
-        HostFloats ss = HostFloats.of(scores);
-        HostFloats bs = bias == null ? null : HostFloats.of(bias);
+        ByteBuffer sb = HostMemory.bytes(scores);
+        int s0 = HostMemory.base(scores);
+        ByteBuffer bb = bias == null ? null : HostMemory.bytes(bias);
+        int b0 = bias == null ? 0 : HostMemory.base(bias);
         float[] pad = mask instanceof AttentionMask.KeyPadding p ? p.additive() : null;
         int causal = mask instanceof AttentionMask.Causal c ? c.queryOffset() : -1;
         return g -> {
@@ -71,89 +77,89 @@ final class AttentionKernels {
             int h = g % heads;
             int batchRow = g / heads;
             for (int i = 0; i < lq; i++) {
-                int row = (g * lq + i) * lk;
-                int brow = (h * lq + i) * lk;
+                int row = s0 + ((g * lq + i) * lk) * 4;
+                int brow = bb == null ? -1 : b0 + ((h * lq + i) * lk) * 4;
                 // keys [0, visible) can be seen; causal rows stop at i + offset
                 int visible = causal >= 0 ? Math.min(lk, i + causal + 1) : lk;
-                softmaxRow(ss, row, bs, brow, pad, batchRow * lk, visible, lk, lanes);
+                softmaxRow(sb, row, bb, brow, pad, batchRow * lk, visible, lk, lanes);
             }
         };
     }
 
     /**
-     * One row (from element row of s; bias from element brow of b, or b null): s = s + bias + padMask over
-     * [0, visible), −∞ beyond; then a stable softmax. Each pass is its own
+     * One row: s = s + bias + padMask over [0, visible), −∞ beyond; then a stable softmax. Each pass is its own
      * small method: in one large method C2 stops inlining (NodeCountInliningCutoff) before reaching
      * {@link VectorMath#exp(FloatVector)}, and a vector passed to a call that is not inlined is boxed on the heap.
      */
-    static void softmaxRow(HostFloats s, int row, HostFloats b, int brow, float[] pad, int padAt, int visible,
-                           int lk, float[] lanes) {
-        float max = addBiasMax(s, row, b, brow, pad, padAt, visible);
+    static void softmaxRow(ByteBuffer sb, int row, ByteBuffer bb, int brow, float[] pad, int padAt,
+                                   int visible, int lk, float[] lanes) {
+        float max = addBiasMax(sb, row, bb, brow, pad, padAt, visible);
         if (max == Float.NEGATIVE_INFINITY) {
             // no visible key: HF's finfo.min mask makes every score equal, i.e. uniform weights
             float u = 1f / lk;
             for (int k = 0; k < lk; k++) {
-                s.set(row + k, u);
+                sb.putFloat(row + k * 4, u);
             }
             return;
         }
-        float inv = 1f / expSum(s, row, max, visible, lanes);
+        float inv = 1f / expSum(sb, row, max, visible, lanes);
         int j = 0;
         for (; j <= visible - W; j += W) {
-            s.store(s.load(row + j).mul(inv), row + j);
+            FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).mul(inv).intoByteBuffer(sb, row + j * 4, LE);
         }
         for (; j < visible; j++) {
-            s.set(row + j, s.get(row + j) * inv);
+            sb.putFloat(row + j * 4, sb.getFloat(row + j * 4) * inv);
         }
         for (j = visible; j < lk; j++) {
-            s.set(row + j, 0f);
+            sb.putFloat(row + j * 4, 0f);
         }
     }
 
     /** s += bias + padMask over [0, visible) of the row, in place; returns the row's maximum there. */
-    static float addBiasMax(HostFloats s, int row, HostFloats b, int brow, float[] pad, int padAt, int visible) {
+    static float addBiasMax(ByteBuffer sb, int row, ByteBuffer bb, int brow, float[] pad, int padAt,
+                                    int visible) {
         FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (; j <= visible - W; j += W) {
-            FloatVector v = s.load(row + j);
-            if (b != null) {
-                v = v.add(b.load(brow + j));
+            FloatVector v = FloatVector.fromByteBuffer(S, sb, row + j * 4, LE);
+            if (bb != null) {
+                v = v.add(FloatVector.fromByteBuffer(S, bb, brow + j * 4, LE));
             }
             if (pad != null) {
                 v = v.add(FloatVector.fromArray(S, pad, padAt + j));
             }
-            s.store(v, row + j);
+            v.intoByteBuffer(sb, row + j * 4, LE);
             maxV = maxV.max(v);
         }
         float max = maxV.reduceLanes(VectorOperators.MAX);
         for (; j < visible; j++) {
-            float v = s.get(row + j);
-            if (b != null) {
-                v += b.get(brow + j);
+            float v = sb.getFloat(row + j * 4);
+            if (bb != null) {
+                v += bb.getFloat(brow + j * 4);
             }
             if (pad != null) {
                 v += pad[padAt + j];
             }
-            s.set(row + j, v);
+            sb.putFloat(row + j * 4, v);
             max = Math.max(max, v);
         }
         return max;
     }
 
     /** s = e^(s − max) over [0, visible) of the row, in place; returns their sum. */
-    static float expSum(HostFloats s, int row, float max, int visible, float[] lanes) {
+    static float expSum(ByteBuffer sb, int row, float max, int visible, float[] lanes) {
         FloatVector sumV = FloatVector.zero(S);
         int j = 0;
         for (; j <= visible - W; j += W) {
-            FloatVector e = VectorMath.exp(s.load(row + j).sub(max));
-            s.store(e, row + j);
+            FloatVector e = VectorMath.exp(FloatVector.fromByteBuffer(S, sb, row + j * 4, LE).sub(max));
+            e.intoByteBuffer(sb, row + j * 4, LE);
             sumV = sumV.add(e);
         }
         sumV.intoArray(lanes, 0);
         float sum = VectorMath.sum(lanes);
         for (; j < visible; j++) {
-            float e = VectorMath.exp(s.get(row + j) - max);
-            s.set(row + j, e);
+            float e = VectorMath.exp(sb.getFloat(row + j * 4) - max);
+            sb.putFloat(row + j * 4, e);
             sum += e;
         }
         return sum;
@@ -161,23 +167,27 @@ final class AttentionKernels {
 
     static void softmaxBackward(INDArray probs, INDArray dProbs) {
         int lk = (int) probs.size(2);
-        HostFloats ps = HostFloats.of(probs);
-        HostFloats ds = HostFloats.of(dProbs);
-        parallel((int) (probs.length() / lk), 1, lk, (from, to) -> softmaxBackwardRows(ps, ds, lk, from, to));
+        ByteBuffer pb = HostMemory.bytes(probs);
+        ByteBuffer db = HostMemory.bytes(dProbs);
+        int p0 = HostMemory.base(probs);
+        int d0 = HostMemory.base(dProbs);
+        parallel((int) (probs.length() / lk), 1, lk, (from, to) -> softmaxBackwardRows(pb, p0, db, d0, lk, from, to));
     }
 
     /** dp → p ⊙ (dp − Σⱼ dpⱼ·pⱼ) in place for rows from..to-1 of lk floats. */
-    static void softmaxBackwardRows(HostFloats p, HostFloats d, int lk, int from, int to) {
+    static void softmaxBackwardRows(ByteBuffer pb, int p0, ByteBuffer db, int d0, int lk, int from, int to) {
         float[] lanes = new float[W];
         for (int r = from; r < to; r++) {
-            int row = r * lk;
-            float dot = dot(p, row, d, row, lk, lanes);
+            int pr = p0 + r * lk * 4;
+            int dr = d0 + r * lk * 4;
+            float dot = dot(pb, pr, db, dr, lk, lanes);
             int j = 0;
             for (; j <= lk - W; j += W) {
-                d.store(d.load(row + j).sub(dot).mul(p.load(row + j)), row + j);
+                FloatVector dp = FloatVector.fromByteBuffer(S, db, dr + j * 4, LE);
+                dp.sub(dot).mul(FloatVector.fromByteBuffer(S, pb, pr + j * 4, LE)).intoByteBuffer(db, dr + j * 4, LE);
             }
             for (; j < lk; j++) {
-                d.set(row + j, (d.get(row + j) - dot) * p.get(row + j));
+                db.putFloat(dr + j * 4, (db.getFloat(dr + j * 4) - dot) * pb.getFloat(pr + j * 4));
             }
         }
     }
@@ -193,18 +203,19 @@ final class AttentionKernels {
         IntConsumer dK = BatchedMatmul.products(dProbs, true, qh, false, dKh, false);
         int lq = (int) probs.size(1);
         int lk = (int) probs.size(2);
-        HostFloats ps = HostFloats.of(probs);
-        HostFloats ds = HostFloats.of(dProbs);
+        ByteBuffer pb = HostMemory.bytes(probs);
+        ByteBuffer db = HostMemory.bytes(dProbs);
+        int p0 = HostMemory.base(probs);
+        int d0 = HostMemory.base(dProbs);
         int n = (int) probs.size(0);
         BatchedMatmul.run(n, 4L * n * lq * lk * dCtx.size(2), g -> {
             dP.accept(g);
             drops.accept(g);
             dV.accept(g);
             if (drop.active()) {
-                RowKernels.dropoutRange(ds, g * lq * lk, (g + 1) * lq * lk, drop.rate(), drop.seed(),
-                        drop.offset(probs.length()));
+                RowKernels.dropoutRange(db, d0, g * lq * lk, (g + 1) * lq * lk, drop.rate(), drop.seed(), drop.offset(probs.length()));
             }
-            softmaxBackwardRows(ps, ds, lk, g * lq, (g + 1) * lq);
+            softmaxBackwardRows(pb, p0, db, d0, lk, g * lq, (g + 1) * lq);
             dQ.accept(g);
             dK.accept(g);
         });
@@ -216,14 +227,17 @@ final class AttentionKernels {
         int heads = (int) (dst.size(0) / batch);
         int ld = (int) dst.size(1);
         int k = (int) dst.size(2);
-        HostFloats ss = HostFloats.of(src);
-        HostFloats ds = HostFloats.of(dst);
+        ByteBuffer sb = HostMemory.bytes(src);
+        ByteBuffer db = HostMemory.bytes(dst);
+        int s0 = HostMemory.base(src);
+        int d0 = HostMemory.base(dst);
         int width = (int) src.size(1);
         for (int b = 0; b < batch; b++) {
             for (int l = 0; l < len; l++) {
-                int from = (b * len + l) * width + col;
+                int from = s0 + ((b * len + l) * width + col) * 4;
                 for (int h = 0; h < heads; h++) {
-                    ds.copy(((b * heads + h) * ld + pos + l) * k, ss, from + h * k, k);
+                    int to = d0 + (((b * heads + h) * ld + pos + l) * k) * 4;
+                    db.put(to, sb, from + h * k * 4, k * 4);
                 }
             }
         }
@@ -233,14 +247,17 @@ final class AttentionKernels {
         int heads = (int) (src.size(0) / batch);
         int len = (int) src.size(1);
         int k = (int) src.size(2);
-        HostFloats ss = HostFloats.of(src);
-        HostFloats ds = HostFloats.of(dst);
+        ByteBuffer sb = HostMemory.bytes(src);
+        ByteBuffer db = HostMemory.bytes(dst);
+        int s0 = HostMemory.base(src);
+        int d0 = HostMemory.base(dst);
         int width = (int) dst.size(1);
         for (int b = 0; b < batch; b++) {
             for (int l = 0; l < len; l++) {
-                int to = (b * len + l) * width + col;
+                int to = d0 + ((b * len + l) * width + col) * 4;
                 for (int h = 0; h < heads; h++) {
-                    ds.copy(to + h * k, ss, ((b * heads + h) * len + l) * k, k);
+                    int from = s0 + (((b * heads + h) * len + l) * k) * 4;
+                    db.put(to + h * k * 4, sb, from, k * 4);
                 }
             }
         }

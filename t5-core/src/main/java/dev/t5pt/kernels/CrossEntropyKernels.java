@@ -3,6 +3,7 @@ package dev.t5pt.kernels;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import java.nio.ByteBuffer;
 
 import static dev.t5pt.kernels.VectorSupport.*;
 
@@ -15,13 +16,14 @@ final class CrossEntropyKernels {
 
     static double crossEntropySum(INDArray logits, int[] labels, int ignore) {
         int v = (int) logits.size(1);
-        HostFloats ls = HostFloats.of(logits);
+        ByteBuffer lb = HostMemory.bytes(logits);
+        int l0 = HostMemory.base(logits);
         double[] loss = new double[labels.length];
         parallel(labels.length, 1, v, (from, to) -> {
             float[] lanes = new float[W];
             for (int n = from; n < to; n++) {
-                int row = n * v;
-                loss[n] = labels[n] == ignore ? 0 : logSumExp(ls, row, v, lanes) - ls.get(row + labels[n]);
+                int row = l0 + n * v * 4;
+                loss[n] = labels[n] == ignore ? 0 : logSumExp(lb, row, v, lanes) - lb.getFloat(row + labels[n] * 4);
             }
         });
         double sum = 0;
@@ -33,56 +35,60 @@ final class CrossEntropyKernels {
 
     static void crossEntropyBackward(INDArray logits, int[] labels, int ignore, double scale, INDArray dLogits) {
         int v = (int) logits.size(1);
-        HostFloats ls = HostFloats.of(logits);
-        HostFloats ds = HostFloats.of(dLogits);
+        ByteBuffer lb = HostMemory.bytes(logits);
+        ByteBuffer db = HostMemory.bytes(dLogits);
+        int l0 = HostMemory.base(logits);
+        int d0 = HostMemory.base(dLogits);
         float s = (float) scale;
         parallel(labels.length, 1, v, (from, to) -> {
             float[] lanes = new float[W];
             for (int n = from; n < to; n++) {
-                int row = n * v;
+                int row = l0 + n * v * 4;
+                int drow = d0 + n * v * 4;
                 if (labels[n] == ignore) {
                     for (int j = 0; j < v; j++) {
-                        ds.set(row + j, 0f);
+                        db.putFloat(drow + j * 4, 0f);
                     }
                     continue;
                 }
-                scaledSoftmax(ls, row, (float) logSumExp(ls, row, v, lanes), s, ds, v);
-                ds.set(row + labels[n], ds.get(row + labels[n]) - s);
+                scaledSoftmax(lb, row, (float) logSumExp(lb, row, v, lanes), s, db, drow, v);
+                int at = drow + labels[n] * 4;
+                db.putFloat(at, db.getFloat(at) - s);
             }
         });
     }
 
-    /** d[j] = s·e^(l[j] − lse) over one row of n from element row (its own method so that C2 inlines the vector exp). */
-    static void scaledSoftmax(HostFloats l, int row, float lse, float s, HostFloats d, int n) {
+    /** d[j] = s·e^(l[j] − lse) over one row of n (its own method so that C2 inlines the vector exp). */
+    static void scaledSoftmax(ByteBuffer lb, int row, float lse, float s, ByteBuffer db, int drow, int n) {
         int j = 0;
         for (; j <= n - W; j += W) {
-            d.store(VectorMath.exp(l.load(row + j).sub(lse)).mul(s), row + j);
+            VectorMath.exp(FloatVector.fromByteBuffer(S, lb, row + j * 4, LE).sub(lse)).mul(s)
+                    .intoByteBuffer(db, drow + j * 4, LE);
         }
         for (; j < n; j++) {
-            d.set(row + j, VectorMath.exp(l.get(row + j) - lse) * s);
+            db.putFloat(drow + j * 4, VectorMath.exp(lb.getFloat(row + j * 4) - lse) * s);
         }
     }
 
-    /** log Σ e^x over n floats from element row, in double at the end. */
-    static double logSumExp(HostFloats x, int row, int n, float[] lanes) {
+    static double logSumExp(ByteBuffer b, int row, int n, float[] lanes) {
         FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
         for (; j <= n - W; j += W) {
-            maxV = maxV.max(x.load(row + j));
+            maxV = maxV.max(FloatVector.fromByteBuffer(S, b, row + j * 4, LE));
         }
         float max = maxV.reduceLanes(VectorOperators.MAX);
         for (; j < n; j++) {
-            max = Math.max(max, x.get(row + j));
+            max = Math.max(max, b.getFloat(row + j * 4));
         }
         FloatVector sumV = FloatVector.zero(S);
         j = 0;
         for (; j <= n - W; j += W) {
-            sumV = sumV.add(VectorMath.exp(x.load(row + j).sub(max)));
+            sumV = sumV.add(VectorMath.exp(FloatVector.fromByteBuffer(S, b, row + j * 4, LE).sub(max)));
         }
         sumV.intoArray(lanes, 0);
         double sum = VectorMath.sum(lanes);
         for (; j < n; j++) {
-            sum += VectorMath.exp(x.get(row + j) - max);
+            sum += VectorMath.exp(b.getFloat(row + j * 4) - max);
         }
         return Math.log(sum) + max;
     }

@@ -30,17 +30,18 @@ final class ScreenedArgmax {
             throw new IllegalArgumentException("screen: expected the 8-bit copy of a [" + v + ", " + in + "] matrix, found ["
                     + screen.rows + ", " + screen.cols + "]");
         }
-        HostFloats xs = HostFloats.of(x);
-        ByteBuffer xb = xs.bytes();
-        ByteBuffer bf16 = w instanceof Frozen.Bf16 b ? b.bits() : null;  // the rows as held: bfloat16 bits,
-        HostFloats f32 = bf16 == null ? HostFloats.of(((Frozen.F32) w).array()) : null; // or float32
+        ByteBuffer xb = HostMemory.bytes(x);
+        boolean bf16 = w instanceof Frozen.Bf16;
+        ByteBuffer wb = bf16 ? ((Frozen.Bf16) w).bits() : HostMemory.bytes(((Frozen.F32) w).array());
         ByteBuffer ab = HostMemory.bytes(scratch);
+        int x0 = HostMemory.base(x);
+        int w0 = bf16 ? 0 : HostMemory.base(((Frozen.F32) w).array());
         int a0 = HostMemory.base(scratch);
         int groups = v / SCREEN_ROWS;
         int chunks = Math.max(1, Math.min(groups, PARALLELISM * 16));
         ScreenPart[] parts = new ScreenPart[chunks];
         for (int r = 0; r < rows; r++) {
-            int xr = xs.at(r * in);
+            int xr = x0 + r * in * 4;
             int ar = a0 + r * v * 4;
             double norm = Math.sqrt(sumOfSquares(xb, xr, in)) * (1 + 1e-9);
             int best = -1;
@@ -48,7 +49,7 @@ final class ScreenedArgmax {
                 KernelTeam.run(chunks, c -> parts[c] = screenPart(xb, xr, screen, norm, ab, ar,
                         c == 0 ? 0 : (int) ((long) groups * c / chunks) * SCREEN_ROWS,
                         c == chunks - 1 ? v : (int) ((long) groups * (c + 1) / chunks) * SCREEN_ROWS));
-                best = exactArgmax(parts, screen, norm, ab, ar, bf16, f32, xs, r * in);
+                best = exactArgmax(parts, screen, norm, ab, ar, wb, w0, bf16, xb, xr);
             }
             if (best < 0) {                                          // non-finite somewhere: no screening
                 return false;
@@ -60,11 +61,11 @@ final class ScreenedArgmax {
 
     /**
      * The first row holding the maximum of x·w_o among the screened parts' candidates, each computed in full with
-     * matVec's dot product (the rows as bfloat16 bits, or else as float32), with x from element xi of xs; -1 when
-     * the largest lower bound or a candidate's value is not finite.
+     * matVec's dot product (float32 or bfloat16 rows at wb); -1 when the largest lower bound or a candidate's value
+     * is not finite.
      */
     static int exactArgmax(ScreenPart[] parts, QuantizedRows screen, double norm, ByteBuffer ab, int ar,
-                           ByteBuffer bf16, HostFloats f32, HostFloats xs, int xi) {
+                                   ByteBuffer wb, int w0, boolean bf16, ByteBuffer xb, int xr) {
         double m = Double.NEGATIVE_INFINITY;                         // the largest lower bound
         for (ScreenPart p : parts) {
             m = Math.max(m, p.lower);                                // NaN stays NaN
@@ -83,8 +84,8 @@ final class ScreenedArgmax {
                 if (ab.getFloat(ar + o * 4) + norm * screen.bound[o] < m) {
                     continue;                                        // its value is below m's row's
                 }
-                float y = bf16 != null ? CompactKernels.dotBf16(bf16, o * in * 2, xs.bytes(), xs.at(xi), in, lanes)
-                        : dot(f32, o * in, xs, xi, in, lanes);
+                float y = bf16 ? CompactKernels.dotBf16(wb, o * in * 2, xb, xr, in, lanes)
+                        : dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
                 if (Float.isNaN(y)) {
                     return -1;
                 }

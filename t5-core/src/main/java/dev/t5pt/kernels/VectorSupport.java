@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorSpecies;
 import dev.t5pt.model.Dropout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 
@@ -54,19 +55,17 @@ final class VectorSupport {
                 p == parts - 1 ? n : (int) ((long) units * (p + 1) / parts) * align));
     }
 
-    /**
-     * Σ a[ai + k]·b[bi + k] over n floats, in a fixed order (lanes, then the tail); lanes: W floats of scratch.
-     */
-    static float dot(HostFloats a, int ai, HostFloats b, int bi, int n, float[] lanes) {
+    /** Σ a[i]·b[i] over n floats, in a fixed order (lanes, then the tail); lanes: W floats of scratch. */
+    static float dot(ByteBuffer a, int at, ByteBuffer b, int bt, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
         for (; j <= n - W; j += W) {
-            acc = a.load(ai + j).fma(b.load(bi + j), acc);
+            acc = FloatVector.fromByteBuffer(S, a, at + j * 4, LE).fma(FloatVector.fromByteBuffer(S, b, bt + j * 4, LE), acc);
         }
         acc.intoArray(lanes, 0);
         float s = VectorMath.sum(lanes);
         for (; j < n; j++) {
-            s += a.get(ai + j) * b.get(bi + j);
+            s += a.getFloat(at + j * 4) * b.getFloat(bt + j * 4);
         }
         return s;
     }
