@@ -15,7 +15,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "convert", mixinStandardHelpOptions = true,
@@ -70,15 +69,7 @@ final class ConvertCommand implements Callable<Integer> {
         if (this.out == null) {
             throw new ParameterException(spec.commandLine(), "convert --from needs --out DIR");
         }
-        DType type = null;
-        if (dtype != null) {
-            type = switch (dtype.toLowerCase(Locale.ROOT)) {
-                case "f32", "float32" -> DType.F32;
-                case "bf16", "bfloat16" -> DType.BF16;
-                case "f16", "float16" -> DType.F16;
-                default -> throw new ParameterException(spec.commandLine(), "--dtype: expected f32, bf16 or f16, found '" + dtype + "'");
-            };
-        }
+        DType type = dtype == null ? null : StoredType.parse(spec.commandLine(), dtype);
         long shard;
         try {
             shard = ByteSizes.parse(maxShardSize);

@@ -46,12 +46,7 @@ final class RandomModelCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         T5Config config = shape.endsWith(".json") ? T5Config.load(Path.of(shape)) : shape();
-        DType storeAs = switch (dtype.toLowerCase(Locale.ROOT)) {
-            case "f32", "float32" -> DType.F32;
-            case "bf16", "bfloat16" -> DType.BF16;
-            case "f16", "float16" -> DType.F16;
-            default -> throw new ParameterException(spec.commandLine(), "--dtype: expected f32, bf16 or f16, found '" + dtype + "'");
-        };
+        DType storeAs = StoredType.parse(spec.commandLine(), dtype);
         Path target = out.toAbsolutePath().normalize();
         if (Files.exists(target) && !(Files.isDirectory(target) && isEmpty(target))) {
             throw new ParameterException(spec.commandLine(), "--out: " + target
