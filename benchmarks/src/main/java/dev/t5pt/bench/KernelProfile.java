@@ -31,7 +31,8 @@ import java.util.TreeMap;
  * dense GEMM shapes of the step are timed alone for their GFLOP/s.
  * Usage: {@code OMP_WAIT_POLICY=PASSIVE OPENBLAS_THREAD_TIMEOUT=16 java --add-modules jdk.incubator.vector
  * -XX:CompileCommand=quiet -XX:CompileCommand=inline,dev.t5pt.kernels.VectorMath::* -cp benchmarks/target/benchmarks.jar
- * dev.t5pt.bench.KernelProfile step|encoder|decode [SHAPE [f32|bf16|int8]]} (the launcher's JVM options)
+ * dev.t5pt.bench.KernelProfile step|encoder|decode [SHAPE [f32|bf16|int8 [REPS [WARMUP [checkpointing]]]]]} (the launcher's JVM
+ * options; defaults t5-small f32 5 4, no checkpointing)
  */
 public final class KernelProfile {
     private KernelProfile() {
@@ -39,7 +40,11 @@ public final class KernelProfile {
 
     public static void main(String[] args) {
         String workload = args.length > 0 ? args[0] : "step";
-        T5Config cfg = Workloads.shape(args.length > 1 ? args[1] : "t5-small");
+        String shape = args.length > 1 ? args[1] : "t5-small";
+        T5Config cfg = Workloads.shape(shape);
+        int reps = args.length > 3 ? Integer.parseInt(args[3]) : 5;        // big shapes: fewer
+        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 4;
+        boolean checkpointing = args.length > 5 && args[5].equals("checkpointing");
         Kernels real = Kernels.forBackend();
         Map<String, long[]> stats = new TreeMap<>();
         Kernels timed = (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[]{Kernels.class},
@@ -84,15 +89,14 @@ public final class KernelProfile {
         Nd4j.getRandom().setSeed(1);
         INDArray prompt = Nd4j.rand(DataType.FLOAT, Workloads.PROMPT_LENGTH, cfg.dModel()).subi(0.5);
         int tokens = 32;
-        Runnable run = step ? () -> model.lossAndPromptGrad(act, batch, prompt, false, Dropout.NONE, 0)
+        Runnable run = step ? () -> model.lossAndPromptGrad(act, batch, prompt, checkpointing, Dropout.NONE, 0)
                 : encoder ? () -> model.encode(act, Retain.NOTHING, batch, RowPrompts.shared(prompt, batch.size()), Dropout.NONE)
                 : () -> Greedy.generate(model, act, Batch.inputs(batch.inputIds(), batch.attentionMask()), (INDArray) null,
                 new Greedy.Options(tokens, false), StepListener.NONE);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < warmup; i++) {
             run.run();
         }
         stats.clear();
-        int reps = 5;
         long heap0 = heapAllocated();
         long t0 = System.nanoTime();
         for (int i = 0; i < reps; i++) {
@@ -109,8 +113,8 @@ public final class KernelProfile {
             kernels += ms;
             System.out.printf("%-60s %8.3f %s  %7.1f calls%n", e.getKey(), ms, unit, e.getValue()[1] / per);
         }
-        System.out.printf("%s %s: %.1f %s; t5pt kernels %.1f, ND4J and the rest %.1f%n", workload, cfg.dModel() == 512
-                ? "t5-small" : "t5-base-lm-adapt", total, unit, kernels, total - kernels);
+        System.out.printf("%s %s: %.1f %s; t5pt kernels %.1f, ND4J and the rest %.1f%n", workload, shape, total, unit,
+                kernels, total - kernels);
         // a Vector API value that C2 could not keep in registers is boxed: this was ~190 MB per step then
         System.out.printf("heap allocated: %.2f MB per %s%n", heap / 1e6 / per, per1);
         if (step) {
