@@ -3,7 +3,6 @@ package dev.t5pt.tune;
 import dev.t5pt.io.PromptFiles;
 import dev.t5pt.model.T5Model;
 import dev.t5pt.tokenizer.T5Tokenizer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

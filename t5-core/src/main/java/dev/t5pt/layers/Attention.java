@@ -8,7 +8,6 @@ import dev.t5pt.model.Dropout;
 import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * T5 multi-head attention (self or cross), no 1/√d_kv scaling: probs = softmax(Q·Kᵀ + bias + mask),
