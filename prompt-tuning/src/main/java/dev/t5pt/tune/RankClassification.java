@@ -3,6 +3,7 @@ package dev.t5pt.tune;
 import dev.t5pt.model.Activations;
 import dev.t5pt.model.Batch;
 import dev.t5pt.model.Dropout;
+import dev.t5pt.model.Encoded;
 import dev.t5pt.model.Retain;
 import dev.t5pt.model.RowPrompts;
 import dev.t5pt.model.T5Model;
@@ -40,12 +41,13 @@ public final class RankClassification {
             Arrays.fill(labels[k], Batch.IGNORE);
             System.arraycopy(candidates[k % nc], 0, labels[k], 0, candidates[k % nc].length);
         }
-        // logits: [R·C, T, V]; each row's summed cross-entropy over its candidate's positions (-100 excluded)
-        INDArray logits = model.forward(act, Retain.NOTHING, new Batch(ids, mask, labels), RowPrompts.of(p), Dropout.NONE)
-                .logits();
+        // the teacher-forced logits [R·C·T, V], then each row's summed cross-entropy over its candidate's positions
+        // (-100 excluded): the row's own pass over its logits, no batch-mean loss besides
+        Encoded enc = model.encode(act, Retain.NOTHING, new Batch(ids, mask, labels), RowPrompts.of(p), Dropout.NONE);
+        INDArray logits = model.decodeLogits(act, false, enc, model.decoderInput(labels));
         double[][] out = new double[r][nc];
         for (int k = 0; k < r * nc; k++) {
-            INDArray rows = logits.get(NDArrayIndex.point(k), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray rows = logits.get(NDArrayIndex.interval((long) k * maxT, (long) (k + 1) * maxT), NDArrayIndex.all());
             out[k / nc][k % nc] = model.kernels().crossEntropySum(rows, labels[k], Batch.IGNORE);
         }
         return out;

@@ -71,25 +71,27 @@ public record T5Config(
 
     /** google/t5-base-lm-adapt (T5 1.1 LM-adapted base, the paper's frozen model at 250M). */
     public static T5Config t5BaseLmAdapt() {
-        return new T5Config(32128, 768, 64, 2048, 12, 12, 12, 32, 128, 0.1, 1e-6,
-                FeedForwardProj.GATED_GELU, false, 0, 1, 0);
+        return lmAdapt(768, 2048, 12, 12);
     }
 
     /** google/t5-large-lm-adapt (T5 1.1 LM-adapted large, 780M). */
     public static T5Config t5LargeLmAdapt() {
-        return new T5Config(32128, 1024, 64, 2816, 24, 24, 16, 32, 128, 0.1, 1e-6,
-                FeedForwardProj.GATED_GELU, false, 0, 1, 0);
+        return lmAdapt(1024, 2816, 24, 16);
     }
 
     /** google/t5-xl-lm-adapt (T5 1.1 LM-adapted XL, 3B). */
     public static T5Config t5XlLmAdapt() {
-        return new T5Config(32128, 2048, 64, 5120, 24, 24, 32, 32, 128, 0.1, 1e-6,
-                FeedForwardProj.GATED_GELU, false, 0, 1, 0);
+        return lmAdapt(2048, 5120, 24, 32);
     }
 
     /** google/t5-xxl-lm-adapt (T5 1.1 LM-adapted XXL, 11B: the paper's headline size). */
     public static T5Config t5XxlLmAdapt() {
-        return new T5Config(32128, 4096, 64, 10240, 24, 24, 64, 32, 128, 0.1, 1e-6,
+        return lmAdapt(4096, 10240, 24, 64);
+    }
+
+    /** A T5 1.1 LM-adapted shape: gated GELU, untied head, d_kv 64, T5's vocabulary and position buckets. */
+    private static T5Config lmAdapt(int dModel, int dFf, int layers, int heads) {
+        return new T5Config(32128, dModel, 64, dFf, layers, layers, heads, 32, 128, 0.1, 1e-6,
                 FeedForwardProj.GATED_GELU, false, 0, 1, 0);
     }
 

@@ -1,6 +1,9 @@
 package dev.t5pt.kernels;
 
+import dev.t5pt.weights.Frozen;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.ByteBuffer;
 
@@ -39,11 +42,11 @@ public final class QuantizedRows {
     }
 
     /** The 8-bit copy of a held matrix (float32, or bfloat16 through a float32 upcast made for the purpose). */
-    public static QuantizedRows of(dev.t5pt.weights.Frozen w, Kernels kernels) {
-        if (w instanceof dev.t5pt.weights.Frozen.F32 f) {
+    public static QuantizedRows of(Frozen w, Kernels kernels) {
+        if (w instanceof Frozen.F32 f) {
             return of(f.array());
         }
-        INDArray full = org.nd4j.linalg.factory.Nd4j.createUninitialized(org.nd4j.linalg.api.buffer.DataType.FLOAT, w.rows(), w.cols());
+        INDArray full = Nd4j.createUninitialized(DataType.FLOAT, w.rows(), w.cols());
         kernels.upcast(w, 0, w.rows(), full, 0);
         QuantizedRows r = of(full);
         full.close();

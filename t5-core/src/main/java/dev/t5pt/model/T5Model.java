@@ -301,7 +301,7 @@ public final class T5Model {
      */
     public Forward forward(Activations act, Retain retain, Batch batch, RowPrompts prompts, Dropout dropout) {
         Encoded enc = encode(act, retain, requireLabels(batch), prompts, dropout);
-        Decoder.Pass dec = decode(act, retain != Retain.NOTHING, enc, decoderInput(batch), dropout);
+        Decoder.Pass dec = decode(act, retain != Retain.NOTHING, enc, decoderInput(batch.labels()), dropout);
         INDArray logits = logits(act, dec.hidden());
         Labels labels = Labels.of(batch);
         double loss = kernels.crossEntropySum(logits, labels.flat(), Batch.IGNORE) / labels.count();
@@ -331,7 +331,7 @@ public final class T5Model {
         }
         Encoded enc = encode(act, checkpointing ? Retain.CHECKPOINTS : Retain.ALL, requireLabels(batch),
                 RowPrompts.shared(prompt, batch.size()), dropout);
-        Decoder.Pass dec = decode(act, true, enc, decoderInput(batch), dropout);
+        Decoder.Pass dec = decode(act, true, enc, decoderInput(batch.labels()), dropout);
         INDArray logits = logits(act, dec.hidden());
         Labels labels = Labels.of(batch);
         int over = averageOver > 0 ? averageOver : labels.count();
@@ -360,8 +360,9 @@ public final class T5Model {
         return new PromptGradient(loss, grad, labels.count());
     }
 
-    private int[][] decoderInput(Batch batch) {
-        return Batch.shiftRight(batch.labels(), config.decoderStartTokenId(), config.padTokenId());
+    /** T5's shift_right of labels [B, T]: the teacher-forced decoder's input (the start token, then labels[0..T-2] with -100 replaced by pad). */
+    public int[][] decoderInput(int[][] labels) {
+        return Batch.shiftRight(labels, config.decoderStartTokenId(), config.padTokenId());
     }
 
     private static Batch requireLabels(Batch batch) {

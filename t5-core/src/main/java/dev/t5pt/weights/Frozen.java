@@ -80,21 +80,16 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
         }
     }
 
-    /** W in bfloat16: little-endian 16-bit values, row-major from byte 0 of {@code bits}. */
-    final class Bf16 implements Frozen {
-        private final ByteBuffer bits;
-        private final int rows;
-        private final int cols;
-        private final Object owner; // what keeps bits' memory alive (a mapping or an ND4J buffer)
-
-        public Bf16(ByteBuffer bits, int rows, int cols, Object owner) {
+    /**
+     * W in bfloat16: little-endian 16-bit values, row-major from byte 0 of {@code bits}; {@code owner} is what keeps
+     * their memory alive (a file mapping or native memory of t5pt's own).
+     */
+    record Bf16(ByteBuffer bits, int rows, int cols, Object owner) implements Frozen {
+        public Bf16 {
             if (bits.capacity() < 2L * rows * cols) {
                 throw new IllegalArgumentException("bf16 [" + rows + ", " + cols + "]: " + bits.capacity() + " bytes");
             }
-            this.bits = bits.order(ByteOrder.LITTLE_ENDIAN);
-            this.rows = rows;
-            this.cols = cols;
-            this.owner = owner;
+            bits = bits.order(ByteOrder.LITTLE_ENDIAN);
         }
 
         /** The bfloat16 rounding (nearest even) of a float32 matrix, in new native memory. */
@@ -118,20 +113,6 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
                 });
             }
             return new Bf16(mem.bytes(), rows, cols, mem);
-        }
-
-        public ByteBuffer bits() {
-            return bits;
-        }
-
-        @Override
-        public int rows() {
-            return rows;
-        }
-
-        @Override
-        public int cols() {
-            return cols;
         }
 
         @Override
@@ -160,25 +141,12 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
      * On the Java heap: on JDK 17 the Vector API reads a byte[] faster than native memory (benchmarks/SPEED_LOG.md,
      * eleventh session), and int8 is made at load anyway (never mapped from a file). A JVM holding an int8 model needs a heap of its size (the launcher sizes it).
      */
-    final class Int8 implements Frozen {
-        private final byte[] q;
-        private final int at;
-        private final float[] scale;
-        private final int firstRow;
-        private final int rows;
-        private final int cols;
-
-        public Int8(byte[] q, int at, float[] scale, int firstRow, int rows, int cols) {
+    record Int8(byte[] q, int at, float[] scale, int firstRow, int rows, int cols) implements Frozen {
+        public Int8 {
             if (q.length < at + (long) rows * cols || scale.length < firstRow + rows) {
                 throw new IllegalArgumentException("int8 [" + rows + ", " + cols + "]: " + q.length + " bytes, "
                         + scale.length + " scales");
             }
-            this.q = q;
-            this.at = at;
-            this.scale = scale;
-            this.firstRow = firstRow;
-            this.rows = rows;
-            this.cols = cols;
         }
 
         /**
@@ -220,28 +188,9 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
             });
         }
 
-        /** The int8 values; row o of this matrix starts at {@link #at()} + o·cols. */
-        public byte[] q() {
-            return q;
-        }
-
-        public int at() {
-            return at;
-        }
-
-        /** The scale of row o of this matrix. */
+        /** The scale of row o of this matrix (row o of q starts at {@code at} + o·cols). */
         public float scale(int o) {
             return scale[firstRow + o];
-        }
-
-        @Override
-        public int rows() {
-            return rows;
-        }
-
-        @Override
-        public int cols() {
-            return cols;
         }
 
         @Override
@@ -307,28 +256,25 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
             return new F32(Nd4j.concat(0, Arrays.stream(parts).map(p -> ((F32) p).array()).toArray(INDArray[]::new)));
         }
         if (parts[0] instanceof Bf16) {
-                OffHeap mem = OffHeap.allocate(2L * rows * cols);
-                int at = 0;
-                for (Frozen p : parts) {
-                    ByteBuffer src = ((Bf16) p).bits();
-                    int n = 2 * p.rows() * cols;
-                    mem.bytes().put(at, src, 0, n);
-                    at += n;
-                }
-                return new Bf16(mem.bytes(), rows, cols, mem);
+            OffHeap mem = OffHeap.allocate(2L * rows * cols);
+            int at = 0;
+            for (Frozen p : parts) {
+                int n = 2 * p.rows() * cols;
+                mem.bytes().put(at, ((Bf16) p).bits(), 0, n);
+                at += n;
+            }
+            return new Bf16(mem.bytes(), rows, cols, mem);
         }
-                byte[] q = new byte[Math.multiplyExact(rows, cols)];
-                float[] scale = new float[rows];
-                int row = 0;
-                for (Frozen p : parts) {
-                    Int8 s = (Int8) p;
-                    System.arraycopy(s.q(), s.at(), q, row * cols, p.rows() * cols);
-                    for (int o = 0; o < p.rows(); o++) {
-                        scale[row + o] = s.scale(o);
-                    }
-                    row += p.rows();
-                }
-                return new Int8(q, 0, scale, 0, rows, cols);
+        byte[] q = new byte[Math.multiplyExact(rows, cols)];
+        float[] scale = new float[rows];
+        int row = 0;
+        for (Frozen p : parts) {
+            Int8 s = (Int8) p;
+            System.arraycopy(s.q(), s.at(), q, row * cols, p.rows() * cols);
+            System.arraycopy(s.scale(), s.firstRow(), scale, row, p.rows());
+            row += p.rows();
+        }
+        return new Int8(q, 0, scale, 0, rows, cols);
     }
 
     /** The elements of w in row-major order, in native byte order (w itself when it is dense). */
