@@ -48,6 +48,7 @@ final class RandomModelCommand implements Callable<Integer> {
         T5Config config = shape.endsWith(".json") ? T5Config.load(Path.of(shape)) : shape();
         DType storeAs = StoredType.parse(spec.commandLine(), dtype);
         Path target = out.toAbsolutePath().normalize();
+        AtomicDirectory.recover(target);   // a killed earlier write: its complete copy put in place, or its pieces deleted
         if (Files.exists(target) && !(Files.isDirectory(target) && isEmpty(target))) {
             throw new ParameterException(spec.commandLine(), "--out: " + target
                     + " already exists; remove it or choose another directory (nothing was written)");

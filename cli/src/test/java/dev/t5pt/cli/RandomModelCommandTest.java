@@ -18,6 +18,8 @@ class RandomModelCommandTest {
     void writesALoadableModelAndNeverOverwrites(@TempDir Path tmp) throws Exception {
         Path config = Cli.fixture("tiny-v1_1").resolve("config.json");
         Path out = tmp.resolve("random");
+        Path leftover = Files.createDirectories(tmp.resolve(".random.tmp-1"));   // what a kill mid-write leaves
+        Files.writeString(leftover.resolve("model.safetensors"), "half");
         Cli c = Cli.run("random-model", "--shape", config.toString(), "--out", out.toString(), "--dtype", "f32", "--seed", "3");
         assertEquals(0, c.code(), c.err());
         assertTrue(c.out().contains("wrote " + out.toAbsolutePath().normalize()), c.out());
@@ -26,6 +28,7 @@ class RandomModelCommandTest {
             assertEquals(new RandomWeights(3).get("lm_head.weight", f.info("lm_head.weight").shape()), f.read("lm_head.weight"));
         }
         assertEquals(48, T5Model.load(out).config().dModel());
+        assertTrue(!Files.exists(leftover), "the killed write's pieces are cleared");
 
         byte[] before = Files.readAllBytes(out.resolve("model.safetensors"));
         Cli again = Cli.run("random-model", "--shape", config.toString(), "--out", out.toString(), "--seed", "4");
