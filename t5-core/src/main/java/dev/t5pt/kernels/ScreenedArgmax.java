@@ -75,6 +75,7 @@ final class ScreenedArgmax {
         }
         int in = screen.cols;
         float[] lanes = new float[W];
+        float[] xs = bf16 ? onHeap(xb, xr, in) : null;
         int best = -1;
         float max = 0;
         for (ScreenPart p : parts) {
@@ -84,7 +85,7 @@ final class ScreenedArgmax {
                 if (ab.getFloat(ar + o * 4) + norm * screen.bound[o] < m) {
                     continue;                                        // its value is below m's row's
                 }
-                float y = bf16 ? CompactKernels.dotBf16(wb, o * in * 2, xb, xr, in, lanes)
+                float y = bf16 ? CompactKernels.dotBf16(wb, o * in * 2, xs, 0, in, lanes)
                         : dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
                 if (Float.isNaN(y)) {
                     return -1;
@@ -119,13 +120,18 @@ final class ScreenedArgmax {
         int[] kept = new int[SCREEN_KEEP];
         int count = 0;
         float[] dots = new float[SCREEN_ROWS];
+        float[] x = onHeap(xb, xr, in);
+        int touched = 0;
+        int group = SCREEN_ROWS * in;
         for (int o = from; o < to; o += SCREEN_ROWS) {
             int rows = Math.min(SCREEN_ROWS, to - o);
+            int next = (o + SCREEN_ROWS) * in;
+            touched += CompactKernels.touch(screen.q, next, Math.min(to * in, next + group));
             if (rows == SCREEN_ROWS) {
-                CompactKernels.dotInt8Rows(xb, xr, screen.q, o * in, in, dots);
+                CompactKernels.dotInt8Rows(x, 0, screen.q, o * in, in, dots);
             } else {
                 for (int i = 0; i < rows; i++) {
-                    dots[i] = CompactKernels.dotInt8(xb, xr, screen.q, (o + i) * in, in);
+                    dots[i] = CompactKernels.dotInt8(x, 0, screen.q, (o + i) * in, in);
                 }
             }
             for (int i = 0; i < rows; i++) {
@@ -145,6 +151,7 @@ final class ScreenedArgmax {
                 }
             }
         }
+        CompactKernels.TOUCHED[from & (CompactKernels.TOUCHED.length - 1)] = touched;
         return new ScreenPart(from, to, best, kept, count);
     }
 

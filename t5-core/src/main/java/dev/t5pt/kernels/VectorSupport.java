@@ -55,6 +55,29 @@ final class VectorSupport {
                 p == parts - 1 ? n : (int) ((long) units * (p + 1) / parts) * align));
     }
 
+    private static final ThreadLocal<float[][]> HEAP_ROWS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * n floats from byte at of b, copied into this thread's scratch array (grown as needed, reused): on JDK 17 the
+     * Vector API loads from a Java array at ~2.4× the rate it loads from native memory, so a kernel that reads
+     * a few rows of x many times (once per group of weight rows) reads them from the copy.
+     */
+    static float[] onHeap(ByteBuffer b, int at, int n) {
+        float[][] holder = HEAP_ROWS.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[n];
+        }
+        float[] x = holder[0];
+        int j = 0;
+        for (; j <= n - W; j += W) {
+            FloatVector.fromByteBuffer(S, b, at + j * 4, LE).intoArray(x, j);
+        }
+        for (; j < n; j++) {
+            x[j] = b.getFloat(at + j * 4);
+        }
+        return x;
+    }
+
     /** Σ a[i]·b[i] over n floats, in a fixed order (lanes, then the tail); lanes: W floats of scratch. */
     static float dot(ByteBuffer a, int at, ByteBuffer b, int bt, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
