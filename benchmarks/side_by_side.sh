@@ -12,7 +12,10 @@ export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2
 out=$(mktemp)
 run() { # workload shape
   # the JIT needs a few rounds before the timed ones (torch's script warms up once)
-  ./t5pt bench "$1" --shape "$2" --reps "$REPS" --warmup 3 --json | sed 's/^/t5pt /' >> "$out"
+  # decoding also with int8 weights (issue 21's target: int8 decode at most half of ONNX Runtime's time)
+  local weights=f32
+  [ "$1" = decode ] && weights=f32,int8
+  ./t5pt bench "$1" --shape "$2" --weights "$weights" --reps "$REPS" --warmup 3 --json | sed 's/^/t5pt /' >> "$out"
   # PyTorch's GEMMs are OpenBLAS too (Debian's): both sides run the same OpenBLAS kernels, the ones the
   # launcher chose for t5pt (see ./t5pt; "auto" = OpenBLAS's own detection)
   local core
@@ -39,19 +42,20 @@ rows = {}
 for line in open(sys.argv[1]):
     impl, js = line.split(" ", 1)
     r = json.loads(js)
-    rows[(r["workload"], r["shape"], impl)] = r
+    # t5pt gives a row per weight format; the peers' rows are float32
+    rows[(r["workload"], r["shape"], impl, r.get("weights", "f32"))] = r
 cores = {r.get("openblas_coretype", "?") for r in rows.values()}
 print("OpenBLAS kernels (OPENBLAS_CORETYPE):", ", ".join(sorted(cores)))
-print(f"{'workload':<10} {'shape':<18} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7} {'ORT Java':>12} {'ratio':>7}   peak RSS t5pt / PyTorch / ORT")
-for (w, s, impl), r in sorted(rows.items()):
+print(f"{'workload':<10} {'shape':<18} {'weights':<7} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7} {'ORT Java':>12} {'ratio':>7}   peak RSS t5pt / PyTorch / ORT")
+for (w, s, impl, fmt), r in sorted(rows.items()):
     if impl != "t5pt":
         continue
-    p = rows[(w, s, "torch")]
-    o = rows.get((w, s, "ort"))
+    p = rows[(w, s, "torch", "f32")]
+    o = rows.get((w, s, "ort", "f32"))
     key = "ms_per_token" if w == "decode" else "median_ms"
     unit = " ms/tok" if w == "decode" else " ms"
     ort = f"{o[key]:>9.1f}{unit:<3} {r[key] / o[key]:>7.2f}" if o else f"{'':>12} {'':>7}"
-    print(f"{w:<10} {s:<18} {r[key]:>9.1f}{unit:<3} {p[key]:>9.1f}{unit:<3} {r[key] / p[key]:>7.2f} {ort}   "
+    print(f"{w:<10} {s:<18} {fmt:<7} {r[key]:>9.1f}{unit:<3} {p[key]:>9.1f}{unit:<3} {r[key] / p[key]:>7.2f} {ort}   "
           f"{r['peak_rss_mb']} / {p['peak_rss_mb']}" + (f" / {o['peak_rss_mb']}" if o else "") + " MB")
 PY
 rm -f "$out"
