@@ -232,15 +232,17 @@ final class AttentionKernels {
         int s0 = HostMemory.base(src);
         int d0 = HostMemory.base(dst);
         int width = (int) src.size(1);
-        for (int b = 0; b < batch; b++) {
-            for (int l = 0; l < len; l++) {
-                int from = s0 + ((b * len + l) * width + col) * 4;
+        parallel(rows, 1, (long) heads * k, (first, end) -> {               // a range of src rows (b, l)
+            for (int r = first; r < end; r++) {
+                int b = r / len;
+                int l = r % len;
+                int from = s0 + (r * width + col) * 4;
                 for (int h = 0; h < heads; h++) {
                     int to = d0 + (((b * heads + h) * ld + pos + l) * k) * 4;
                     db.put(to, sb, from + h * k * 4, k * 4);
                 }
             }
-        }
+        });
     }
 
     static void mergeHeads(INDArray src, INDArray dst, int col, int batch) {
@@ -252,14 +254,16 @@ final class AttentionKernels {
         int s0 = HostMemory.base(src);
         int d0 = HostMemory.base(dst);
         int width = (int) dst.size(1);
-        for (int b = 0; b < batch; b++) {
-            for (int l = 0; l < len; l++) {
-                int to = d0 + ((b * len + l) * width + col) * 4;
+        parallel(batch * len, 1, (long) heads * k, (first, end) -> {        // a range of dst rows (b, l)
+            for (int r = first; r < end; r++) {
+                int b = r / len;
+                int l = r % len;
+                int to = d0 + (r * width + col) * 4;
                 for (int h = 0; h < heads; h++) {
                     int from = s0 + (((b * heads + h) * len + l) * k) * 4;
                     db.put(to + h * k * 4, sb, from, k * 4);
                 }
             }
-        }
+        });
     }
 }
