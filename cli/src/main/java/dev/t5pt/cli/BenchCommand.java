@@ -5,6 +5,7 @@ import dev.t5pt.model.Dropout;
 import dev.t5pt.perf.Repetitions;
 import dev.t5pt.perf.Workloads;
 import dev.t5pt.config.T5Config;
+import dev.t5pt.config.T5Keys;
 import dev.t5pt.weights.WeightFormat;
 import dev.t5pt.weights.WeightOptions;
 import picocli.CommandLine.Command;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -41,8 +43,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--weights", paramLabel = "FORMAT[,FORMAT...]", split = ",", converter = WeightsOption.FormatConverter.class,
             description = {"hold the random model's matrices as f32, bf16 or int8, drawn straight into that format "
-                    + "(default: f32); several formats run one after another in this process, one result each "
-                    + "(e.g. f32,bf16,int8 to compare decode speeds in the same run)"})
+                    + "(default: f32); several formats give one result each, in this process (e.g. f32,bf16,int8 to "
+                    + "compare decode speeds in the same run): held at once and timed in turns, one repetition of each, "
+                    + "when their matrices fit in 4 GB together (T5-small, T5-base), else one after another"})
     List<WeightFormat> weights;
 
     @Option(names = "--keep-f32", paramLabel = "NAME", split = ",",
@@ -104,23 +107,106 @@ final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        for (WeightFormat format : weights == null ? List.of(WeightFormat.F32) : weights) {
-            WeightOptions held = WeightsOption.options(format, keepF32);
+        List<WeightFormat> formats = weights == null ? List.of(WeightFormat.F32) : weights;
+        if (formats.size() > 1 && heldTogetherBytes(config, formats) <= INTERLEAVE_MAX_BYTES) {
+            return interleaved(config, formats, drop);
+        }
+        for (WeightFormat format : formats) {
             long t0 = System.nanoTime();
-            Workloads w = new Workloads(config, 42, held);
+            Workloads w = new Workloads(config, 42, WeightsOption.options(format, keepF32));
             double loadSeconds = (System.nanoTime() - t0) / 1e9;
-            Runnable run = switch (workload) {
-                case "step" -> () -> w.step(checkpointing, drop);
-                case "encoder" -> w::encoder;
-                default -> () -> w.decode(tokens);
-            };
-            report(w, format, loadSeconds, time(run, warmup, warmupSeconds, maxWarmupSeconds, reps));
+            report(w, format, loadSeconds, time(run(w, drop), warmup, warmupSeconds, maxWarmupSeconds, reps), false);
         }
         return 0;
     }
 
+    private Runnable run(Workloads w, Dropout drop) {
+        return switch (workload) {
+            case "step" -> () -> w.step(checkpointing, drop);
+            case "encoder" -> w::encoder;
+            default -> () -> w.decode(tokens);
+        };
+    }
+
+    /**
+     * Several formats whose matrices fit together in {@link #INTERLEAVE_MAX_BYTES}: all are made first, each warms
+     * up as usual, then all of them again in turns until the JIT is quiet (a later format's code can make the JIT
+     * recompile what an earlier one ran), and the timed repetitions go round the formats, one each in turn, so
+     * that the machine's drift over the run (memory speed on a shared VM: ±20% here) falls on every format alike.
+     */
+    private int interleaved(T5Config config, List<WeightFormat> formats, Dropout drop) {
+        int n = formats.size();
+        Workloads[] w = new Workloads[n];
+        Runnable[] runs = new Runnable[n];
+        double[] loadSeconds = new double[n];
+        double[] warmSeconds = new double[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            w[i] = new Workloads(config, 42, WeightsOption.options(formats.get(i), keepF32));
+            loadSeconds[i] = (System.nanoTime() - t0) / 1e9;
+            runs[i] = run(w[i], drop);
+        }
+        for (int i = 0; i < n; i++) {
+            warmSeconds[i] = warmUp(runs[i], warmup, warmupSeconds, maxWarmupSeconds);
+        }
+        double together = warmUp(() -> {
+            for (Runnable r : runs) {
+                r.run();
+            }
+        }, Math.min(warmup, 1), 0, maxWarmupSeconds);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean measured = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long jit0 = measured ? jit.getTotalCompilationTime() : 0;
+        double[][] ms = inTurns(runs, reps);
+        long jitMs = measured ? jit.getTotalCompilationTime() - jit0 : -1;
+        for (int i = 0; i < n; i++) {
+            report(w[i], formats.get(i), loadSeconds[i], new Timing(ms[i], warmSeconds[i] + together, jitMs), true);
+        }
+        return 0;
+    }
+
+    /** reps rounds of one run of each in turn; the times of runs[i], in ms, sorted, at [i]. */
+    static double[][] inTurns(Runnable[] runs, int reps) {
+        double[][] ms = new double[runs.length][reps];
+        for (int r = 0; r < reps; r++) {
+            for (int i = 0; i < runs.length; i++) {
+                long t0 = System.nanoTime();
+                runs[i].run();
+                ms[i][r] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        for (double[] m : ms) {
+            Arrays.sort(m);
+        }
+        return ms;
+    }
+
+    /** Formats held at once and timed in turns when their matrices need at most this much together. */
+    static final long INTERLEAVE_MAX_BYTES = 4L << 30;
+
+    /** The bytes the model's tensors take held in each of the formats (all of them at once). */
+    static long heldTogetherBytes(T5Config config, List<WeightFormat> formats) {
+        long params = 0;
+        for (long[] shape : T5Keys.expected(config).values()) {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            params += n;
+        }
+        long bytes = 0;
+        for (WeightFormat f : formats) {
+            bytes += params * switch (f) {
+                case F32, AS_STORED -> 4;                       // random weights are float32 as stored
+                case BF16 -> 2;
+                case INT8 -> 1;
+            };
+        }
+        return bytes;
+    }
+
     /** One result: a JSON object on one line, or two lines of text. */
-    private void report(Workloads w, WeightFormat format, double loadSeconds, Timing t) {
+    private void report(Workloads w, WeightFormat format, double loadSeconds, Timing t, boolean interleaved) {
         double[] sorted = t.sorted();
         double median = median(sorted);
         long rss = PeakMemory.peakRssMb();
@@ -129,16 +215,16 @@ final class BenchCommand implements Callable<Integer> {
         if (json) {
             out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"weights\": \"%s\", \"checkpointing\": %b, \"dropout\": %s, \"reps\": %d, "
                             + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"weights_mb\": %d, \"load_s\": %.2f, "
-                            + "\"kernels\": \"%s\", \"openblas_coretype\": \"%s\", \"warmup_s\": %.1f, \"jit_ms\": %d}%n",
+                            + "\"kernels\": \"%s\", \"openblas_coretype\": \"%s\", \"warmup_s\": %.1f, \"jit_ms\": %d, \"interleaved\": %b}%n",
                     workload, shape, format, checkpointing, dropout, reps, median, sorted[0], sorted[reps - 1],
                     workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
-                    rss, heldMb, loadSeconds, w.model().kernels().name(), openBlasCoreType(), t.warmupSeconds(), t.jitMs());
+                    rss, heldMb, loadSeconds, w.model().kernels().name(), openBlasCoreType(), t.warmupSeconds(), t.jitMs(), interleaved);
         } else {
             out.printf(Locale.ROOT, "%s %s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape, format,
                     (checkpointing ? " (checkpointing)" : "") + (dropout > 0 ? " (dropout " + dropout + ")" : ""), median, sorted[0], sorted[reps - 1], reps,
                     workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
-            out.printf(Locale.ROOT, "  (weights %d MB, made in %.1f s; after %.1f s of warm-up; the JIT compiled for %d ms during the timed repetitions)%n",
-                    heldMb, loadSeconds, t.warmupSeconds(), t.jitMs());
+            out.printf(Locale.ROOT, "  (weights %d MB, made in %.1f s; after %.1f s of warm-up; the JIT compiled for %d ms during the timed repetitions%s)%n",
+                    heldMb, loadSeconds, t.warmupSeconds(), t.jitMs(), interleaved ? "; timed in turns with the other formats" : "");
         }
         out.flush();
     }
@@ -166,6 +252,19 @@ final class BenchCommand implements Callable<Integer> {
      * takes minutes, timed cold).
      */
     static Timing time(Runnable run, int warmup, double minSeconds, double maxSeconds, int reps) {
+        double warmupSeconds = warmUp(run, warmup, minSeconds, maxSeconds);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean measured = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long jit0 = measured ? jit.getTotalCompilationTime() : 0;
+        double[] ms = Repetitions.timeSorted(run, reps);
+        return new Timing(ms, warmupSeconds, measured ? jit.getTotalCompilationTime() - jit0 : -1);
+    }
+
+    /**
+     * The warm-up: at least {@code warmup} runs and {@code minSeconds}, then more until the JIT is quiet, or
+     * {@code maxSeconds} have passed ({@code warmup} 0: none at all). Returns the seconds it took.
+     */
+    static double warmUp(Runnable run, int warmup, double minSeconds, double maxSeconds) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean measured = jit != null && jit.isCompilationTimeMonitoringSupported();
         long start = System.nanoTime();
@@ -188,10 +287,7 @@ final class BenchCommand implements Callable<Integer> {
                 break;
             }
         }
-        double warmupSeconds = (System.nanoTime() - start) / 1e9;
-        long jit0 = measured ? jit.getTotalCompilationTime() : 0;
-        double[] ms = Repetitions.timeSorted(run, reps);
-        return new Timing(ms, warmupSeconds, measured ? jit.getTotalCompilationTime() - jit0 : -1);
+        return (System.nanoTime() - start) / 1e9;
     }
 
     static double median(double[] sorted) {
