@@ -25,6 +25,8 @@ final class KernelTeam {
     private static final Thread[] THREADS = new Thread[WORKERS];
     private static volatile long generation;
     private static volatile Job job;
+    /** Set by {@link #rest}: idle workers park at once instead of spinning; cleared by the next {@link #run}. */
+    private static volatile boolean resting;
 
     /**
      * One call's parts, taken from its own counter and counted as they finish: the caller waits for the parts,
@@ -81,6 +83,7 @@ final class KernelTeam {
             return;
         }
         try {
+            resting = false;
             Job j = new Job(part, n);
             job = j;
             generation++;                                   // publishes the job
@@ -107,12 +110,20 @@ final class KernelTeam {
         }
     }
 
+    /**
+     * Tells idle workers to park now rather than spin: called before work that brings its own threads (an
+     * OpenBLAS GEMM), so that a spinning worker does not hold a core that work's threads need.
+     */
+    static void rest() {
+        resting = true;
+    }
+
     private static void work() {
         long seen = 0;
         while (true) {
             long start = System.nanoTime();
             while (generation == seen) {
-                if (System.nanoTime() - start < SPIN_NANOS) {
+                if (!resting && System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(KernelTeam.class);

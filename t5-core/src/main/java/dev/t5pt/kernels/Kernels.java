@@ -36,6 +36,13 @@ public interface Kernels {
     String name();
 
     /**
+     * Called before a GEMM that brings its own threads (ND4J's sgemm): the kernels' idle threads leave the
+     * cores to it instead of spinning for the next kernel. Nothing to do where the kernels keep no threads.
+     */
+    default void beforeGemm() {
+    }
+
+    /**
      * y = x·Wᵀ for a few rows (decoding: one token per batch row), where a general GEMM is bound by its call
      * overhead and a single thread's memory bandwidth. x: [N, in]; w: [out, in]; y: [N, out].
      */

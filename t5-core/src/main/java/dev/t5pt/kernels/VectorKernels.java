@@ -30,6 +30,11 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void beforeGemm() {
+        KernelTeam.rest();
+    }
+
+    @Override
     public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
         BatchedMatmul.multiply(a, transA, b, transB, c, add, null);
     }

@@ -30,6 +30,7 @@ public record Linear(Frozen weight /* [out, in] */) {
         if (x.size(0) <= Kernels.MATVEC_MAX_ROWS) {
             kr.matVec(x, weight, y);
         } else if (weight instanceof Frozen.F32 f) {
+            kr.beforeGemm();
             Nd4j.matmul(x, f.array(), y, false, true, false);
         } else {
             Upcast.forward(kr, weight, x, y);
@@ -39,6 +40,7 @@ public record Linear(Frozen weight /* [out, in] */) {
     /** Inverts y = x·Wᵀ: dx = dy·W (or dx += dy·W when accumulating); dy: [N, out], dx: [N, in]. */
     public void backward(Kernels kr, INDArray dy, INDArray dx, boolean accumulate) {
         if (weight instanceof Frozen.F32 f) {
+            kr.beforeGemm();
             if (accumulate) {
                 Nd4j.gemm(dy, f.array(), dx, false, false, 1.0, 1.0);
             } else {

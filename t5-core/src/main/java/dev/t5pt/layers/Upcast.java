@@ -71,14 +71,18 @@ final class Upcast {
     static void forward(Kernels kr, Frozen w, INDArray x, INDArray y) {
         int step = sliceRows(w);
         if (step == w.rows()) {
-            Nd4j.matmul(x, rows(kr, w, 0, w.rows()), y, false, true, false);
+            INDArray full = rows(kr, w, 0, w.rows());
+            kr.beforeGemm();
+            Nd4j.matmul(x, full, y, false, true, false);
             return;
         }
         Buffers b = BUFFERS.get();
         for (int from = 0; from < w.rows(); from += step) {
             int to = Math.min(w.rows(), from + step);
             INDArray part = b.slice(x.size(0), to - from);
-            Nd4j.matmul(x, rows(kr, w, from, to), part, false, true, false);       // y[:, from:to] = x·W[from:to]ᵀ
+            INDArray wRows = rows(kr, w, from, to);
+            kr.beforeGemm();
+            Nd4j.matmul(x, wRows, part, false, true, false);       // y[:, from:to] = x·W[from:to]ᵀ
             y.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).assign(part);
         }
     }
@@ -92,6 +96,7 @@ final class Upcast {
             INDArray wRows = rows(kr, w, from, to);
             INDArray dyPart = step == w.rows() ? dy : b.slice(dy.size(0), to - from).assign(
                     dy.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)));
+            kr.beforeGemm();
             if (accumulate || from > 0) {
                 Nd4j.gemm(dyPart, wRows, dx, false, false, 1.0, 1.0);               // dx += dy[:, from:to]·W[from:to]
             } else {
