@@ -329,6 +329,32 @@ final class BatchedMatmul {
                 }
             } else {
                 int j = 0;
+                // four column vectors at once: one pass down b's rows (sequential, as the prefetcher likes it),
+                // four independent chains; each output still sums over kk in order, so the same bits
+                for (; j <= cols - 4 * W; j += 4 * W) {
+                    FloatVector acc0 = FloatVector.zero(S);
+                    FloatVector acc1 = acc0;
+                    FloatVector acc2 = acc0;
+                    FloatVector acc3 = acc0;
+                    for (int kk = 0; kk < k; kk++) {
+                        FloatVector x = FloatVector.broadcast(S, ab.getFloat(aAt + 4 * (transA ? kk * m + r : r * k + kk)));
+                        int bRow = bAt + 4 * (kk * cols + j);
+                        acc0 = FloatVector.fromByteBuffer(S, bb, bRow, LE).fma(x, acc0);
+                        acc1 = FloatVector.fromByteBuffer(S, bb, bRow + 4 * W, LE).fma(x, acc1);
+                        acc2 = FloatVector.fromByteBuffer(S, bb, bRow + 8 * W, LE).fma(x, acc2);
+                        acc3 = FloatVector.fromByteBuffer(S, bb, bRow + 12 * W, LE).fma(x, acc3);
+                    }
+                    if (add) {
+                        acc0 = acc0.add(FloatVector.fromByteBuffer(S, cb, cRow + 4 * j, LE));
+                        acc1 = acc1.add(FloatVector.fromByteBuffer(S, cb, cRow + 4 * (j + W), LE));
+                        acc2 = acc2.add(FloatVector.fromByteBuffer(S, cb, cRow + 4 * (j + 2 * W), LE));
+                        acc3 = acc3.add(FloatVector.fromByteBuffer(S, cb, cRow + 4 * (j + 3 * W), LE));
+                    }
+                    acc0.intoByteBuffer(cb, cRow + 4 * j, LE);
+                    acc1.intoByteBuffer(cb, cRow + 4 * (j + W), LE);
+                    acc2.intoByteBuffer(cb, cRow + 4 * (j + 2 * W), LE);
+                    acc3.intoByteBuffer(cb, cRow + 4 * (j + 3 * W), LE);
+                }
                 for (; j <= cols - W; j += W) {
                     FloatVector acc = FloatVector.zero(S);
                     for (int kk = 0; kk < k; kk++) {
