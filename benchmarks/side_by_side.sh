@@ -46,6 +46,7 @@ for line in open(sys.argv[1]):
     rows[(r["workload"], r["shape"], impl, r.get("weights", "f32"))] = r
 cores = {r.get("openblas_coretype", "?") for r in rows.values()}
 print("OpenBLAS kernels (OPENBLAS_CORETYPE):", ", ".join(sorted(cores)))
+print("machine:", ", ".join(sorted({r["cpu"] for r in rows.values() if "cpu" in r})))
 print(f"{'workload':<10} {'shape':<18} {'weights':<7} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7} {'ORT Java':>12} {'ratio':>7}   peak RSS t5pt / PyTorch / ORT")
 for (w, s, impl, fmt), r in sorted(rows.items()):
     if impl != "t5pt":

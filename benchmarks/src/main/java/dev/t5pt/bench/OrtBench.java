@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.t5pt.perf.Machine;
 import dev.t5pt.perf.PeakMemory;
 import dev.t5pt.perf.Repetitions;
 import dev.t5pt.perf.Workloads;
@@ -55,10 +56,10 @@ public final class OrtBench {
         double[] ms = Repetitions.timeSorted(run, reps);
         double median = Repetitions.median(ms);
         System.out.printf(Locale.ROOT, "{\"impl\": \"onnxruntime-java %s\", \"workload\": \"%s\", \"shape\": \"%s\", \"reps\": %d, "
-                        + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d}%n",
+                        + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"cpu\": \"%s\"}%n",
                 env.getVersion(), workload, shape, reps, median, ms[0], ms[reps - 1],
                 workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / TOKENS, TOKENS) : "",
-                PeakMemory.peakRssMb());
+                PeakMemory.peakRssMb(), Machine.cpu());
     }
 
     /** The encoder over B×(P+L) rows of embeddings (random: the encoder's cost does not depend on them). */

@@ -1,5 +1,6 @@
 package dev.t5pt.cli;
 
+import dev.t5pt.perf.Machine;
 import dev.t5pt.perf.PeakMemory;
 import dev.t5pt.model.Dropout;
 import dev.t5pt.perf.Repetitions;
@@ -215,10 +216,10 @@ final class BenchCommand implements Callable<Integer> {
         if (json) {
             out.printf(Locale.ROOT, "{\"workload\": \"%s\", \"shape\": \"%s\", \"weights\": \"%s\", \"checkpointing\": %b, \"dropout\": %s, \"reps\": %d, "
                             + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f%s, \"peak_rss_mb\": %d, \"weights_mb\": %d, \"load_s\": %.2f, "
-                            + "\"kernels\": \"%s\", \"openblas_coretype\": \"%s\", \"warmup_s\": %.1f, \"jit_ms\": %d, \"interleaved\": %b}%n",
+                            + "\"kernels\": \"%s\", \"openblas_coretype\": \"%s\", \"cpu\": \"%s\", \"warmup_s\": %.1f, \"jit_ms\": %d, \"interleaved\": %b}%n",
                     workload, shape, format, checkpointing, dropout, reps, median, sorted[0], sorted[reps - 1],
                     workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
-                    rss, heldMb, loadSeconds, w.model().kernels().name(), openBlasCoreType(), t.warmupSeconds(), t.jitMs(), interleaved);
+                    rss, heldMb, loadSeconds, w.model().kernels().name(), openBlasCoreType(), Machine.cpu(), t.warmupSeconds(), t.jitMs(), interleaved);
         } else {
             out.printf(Locale.ROOT, "%s %s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape, format,
                     (checkpointing ? " (checkpointing)" : "") + (dropout > 0 ? " (dropout " + dropout + ")" : ""), median, sorted[0], sorted[reps - 1], reps,
@@ -301,8 +302,8 @@ final class BenchCommand implements Callable<Integer> {
         double step = median(time(() -> w.step(false), 2, 0, QUICK_MAX_WARMUP_SECONDS, 3).sorted());
         double enc = median(time(w::encoder, 1, 0, QUICK_MAX_WARMUP_SECONDS, 3).sorted());
         double dec = median(time(() -> w.decode(32), 1, 0, QUICK_MAX_WARMUP_SECONDS, 3).sorted()) / 32;
-        out.printf(Locale.ROOT, "t5-small (random weights, B=8, 128 tokens + 100 prompt, 8 targets; kernels %s)%n",
-                w.model().kernels().name());
+        out.printf(Locale.ROOT, "t5-small (random weights, B=8, 128 tokens + 100 prompt, 8 targets; kernels %s; %s)%n",
+                w.model().kernels().name(), Machine.cpu());
         out.printf(Locale.ROOT, "  prompt-tuning step  %8.1f ms%n  encoder forward     %8.1f ms%n  greedy decode       %8.2f ms/token (B=1)%n"
                 + "  peak RSS            %8d MB%n", step, enc, dec, PeakMemory.peakRssMb());
         return 0;

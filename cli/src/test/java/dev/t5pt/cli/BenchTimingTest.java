@@ -78,6 +78,7 @@ class BenchTimingTest {
         assertTrue(lines[0].contains("\"weights\": \"f32\"") && lines[1].contains("\"weights\": \"int8\""), r.out());
         for (String line : lines) {
             assertTrue(line.contains("\"interleaved\": true") && line.contains("\"reps\": 2"), line);
+            assertTrue(line.contains("\"cpu\": \"" + dev.t5pt.perf.Machine.cpu() + "\""), line);
         }
     }
 }
