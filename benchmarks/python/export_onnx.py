@@ -9,6 +9,9 @@ for the ONNX Runtime side of benchmarks/side_by_side.sh, with torch.onnx (opset 
   decoder_step.onnx token [1, 1] int64, past_k/past_v [layers, 1, H, t, dkv], cross_k, cross_v, mask [1, L]
                     -> next [1, 1] int64 (the greedy pick), present_k/present_v [layers, 1, H, t+1, dkv]
                     (one token with a self-attention cache, as t5pt and the PyTorch side decode)
+  matmul_KxN.onnx   x [rows, K] float -> x·Wᵀ [rows, N], W [N, K] a constant: the encoder's projection shapes
+                    (K x N = D x H·dkv, H·dkv x D, D x d_ff, d_ff x D, and D x 3·H·dkv: t5pt's fused Q/K/V),
+                    for OrtBench gemm: ONNX Runtime's MatMul beside ND4J's sgemm on the same shapes
 
 Usage: /usr/bin/python3 benchmarks/python/export_onnx.py SHAPE OUT_DIR
 """
@@ -19,6 +22,15 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import t5_torch_bench as tb  # noqa: E402
+
+
+class Projection(torch.nn.Module):
+    def __init__(self, k, n):
+        super().__init__()
+        self.w = torch.randn(n, k) / k ** 0.5
+
+    def forward(self, x):
+        return x @ self.w.T
 
 
 class Encoder(torch.nn.Module):
@@ -96,6 +108,11 @@ def main():
                           dynamic_axes={"past_k": {3: "t"}, "past_v": {3: "t"}, "present_k": {3: "t1"},
                                         "present_v": {3: "t1"}, "cross_k": {3: "l"}, "cross_v": {3: "l"},
                                         "mask": {1: "l"}}, opset_version=14)
+        inner = heads * dkv
+        for k, n in sorted({(d, inner), (d, 3 * inner), (d, c["dff"]), (c["dff"], d), (inner, d)}):
+            torch.onnx.export(Projection(k, n), (torch.randn(tb.B * (tb.P + tb.L), k),),
+                              os.path.join(out, f"matmul_{k}x{n}.onnx"), input_names=["x"], output_names=["y"],
+                              dynamic_axes={"x": {0: "rows"}, "y": {0: "rows"}}, opset_version=14)
     print(f"exported {shape} to {out}")
 
 

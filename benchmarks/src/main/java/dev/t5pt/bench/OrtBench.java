@@ -10,11 +10,17 @@ import dev.t5pt.perf.PeakMemory;
 import dev.t5pt.perf.Repetitions;
 import dev.t5pt.perf.Workloads;
 
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -25,7 +31,9 @@ import java.util.Random;
  * (two intra-op threads, all graph optimizations, sequential execution). encoder: B=8, 100 prompt rows + 128
  * tokens; decode: B=1, a 128-token input, 32 greedy tokens with a self-attention cache, the encoder pass included.
  * Prints one JSON object like the other two sides.
- * Usage: java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench encoder|decode ONNX_DIR SHAPE [REPS]
+ * gemm: each of the encoder's projection shapes (ONNX_DIR/matmul_KxN.onnx, B·(P+L) rows), ONNX Runtime's MatMul
+ * (MLAS) and ND4J's sgemm (OpenBLAS, the product t5pt's Linear runs) in turns, one JSON object per shape and side.
+ * Usage: java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench encoder|decode|gemm ONNX_DIR SHAPE [REPS]
  */
 public final class OrtBench {
     private static final int TOKENS = 32;
@@ -33,7 +41,7 @@ public final class OrtBench {
     private OrtBench() {
     }
 
-    public static void main(String[] args) throws OrtException {
+    public static void main(String[] args) throws Exception {
         String workload = args[0];
         Path dir = Path.of(args[1]);
         String shape = args[2];
@@ -44,11 +52,17 @@ public final class OrtBench {
         opt.setInterOpNumThreads(1);
         opt.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
         opt.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (workload.equals("gemm")) {
+            // ORT's idle workers otherwise spin on a core between runs, and OpenBLAS's GEMM in between gets one
+            opt.addConfigEntry("session.intra_op.allow_spinning", "0");
+            gemm(env, opt, dir, reps);
+            return;
+        }
         Runnable run = switch (workload) {
             case "encoder" -> encoder(env, env.createSession(dir.resolve("encoder.onnx").toString(), opt), shape);
             case "decode" -> decode(env, env.createSession(dir.resolve("encoder_ids.onnx").toString(), opt),
                     env.createSession(dir.resolve("decoder_step.onnx").toString(), opt));
-            default -> throw new IllegalArgumentException("workload: expected encoder or decode, found " + workload);
+            default -> throw new IllegalArgumentException("workload: expected encoder, decode or gemm, found " + workload);
         };
         for (int i = 0; i < 3; i++) {
             run.run();
@@ -60,6 +74,68 @@ public final class OrtBench {
                 env.getVersion(), workload, shape, reps, median, ms[0], ms[reps - 1],
                 workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / TOKENS, TOKENS) : "",
                 PeakMemory.peakRssMb(), Machine.cpu());
+    }
+
+    /**
+     * y = x·Wᵀ at each matmul_KxN.onnx of dir, x [B·(P+L), K]: ONNX Runtime's MatMul (its weight a constant of the
+     * graph, which ORT may pre-pack) and Nd4j.matmul into a preallocated y (as t5pt's Linear), alternating
+     * repetitions so that both see the same machine.
+     */
+    private static void gemm(OrtEnvironment env, OrtSession.SessionOptions opt, Path dir, int reps) throws Exception {
+        int rows = Workloads.BATCH * (Workloads.PROMPT_LENGTH + Workloads.INPUT_TOKENS);
+        List<Path> graphs;
+        try (var files = Files.list(dir)) {
+            graphs = files.filter(f -> f.getFileName().toString().matches("matmul_\\d+x\\d+\\.onnx")).sorted().toList();
+        }
+        if (graphs.isEmpty()) {
+            throw new IllegalArgumentException(dir + ": expected matmul_KxN.onnx graphs (benchmarks/python/export_onnx.py), found none");
+        }
+        for (Path graph : graphs) {
+            String[] kn = graph.getFileName().toString().replaceAll("[^0-9x]", "").split("x");
+            int k = Integer.parseInt(kn[0]);
+            int n = Integer.parseInt(kn[1]);
+            Random r = new Random(42);
+            float[] xs = new float[rows * k];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = (float) r.nextGaussian();
+            }
+            INDArray x = Nd4j.create(xs, new long[]{rows, k}, 'c');
+            INDArray w = Nd4j.randn(DataType.FLOAT, n, k);
+            INDArray y = Nd4j.create(DataType.FLOAT, rows, n);
+            Runnable nd4j = () -> Nd4j.matmul(x, w, y, false, true, false);
+            try (OrtSession s = env.createSession(graph.toString(), opt);
+                 OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(xs), new long[]{rows, k})) {
+                Runnable ort = () -> {
+                    try (OrtSession.Result out = s.run(Map.of("x", t))) {
+                        out.get(0);
+                    } catch (OrtException e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                for (int i = 0; i < 3; i++) {
+                    ort.run();
+                    nd4j.run();
+                }
+                double[] ortMs = new double[reps];
+                double[] nd4jMs = new double[reps];
+                for (int i = 0; i < reps; i++) {
+                    ortMs[i] = Repetitions.timeSorted(ort, 1)[0];
+                    nd4jMs[i] = Repetitions.timeSorted(nd4j, 1)[0];
+                }
+                gemmLine("onnxruntime-java " + env.getVersion(), rows, k, n, ortMs);
+                gemmLine("nd4j sgemm (OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "auto") + ")",
+                        rows, k, n, nd4jMs);
+            }
+        }
+    }
+
+    private static void gemmLine(String impl, int m, int k, int n, double[] ms) {
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        double median = Repetitions.median(sorted);
+        System.out.printf(Locale.ROOT, "{\"impl\": \"%s\", \"workload\": \"gemm\", \"m\": %d, \"k\": %d, \"n\": %d, "
+                        + "\"median_ms\": %.3f, \"min_ms\": %.3f, \"gflops\": %.1f, \"cpu\": \"%s\"}%n",
+                impl, m, k, n, median, sorted[0], 2.0 * m * k * n / median / 1e6, Machine.cpu());
     }
 
     /** The encoder over B×(P+L) rows of embeddings (random: the encoder's cost does not depend on them). */
