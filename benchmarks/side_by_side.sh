@@ -28,8 +28,15 @@ run() { # workload shape
   /usr/bin/python3 benchmarks/python/t5_torch_bench.py "$1" "$2" "$REPS" | sed 's/^/torch /' >> "$out"
   if [ "$1" != step ]; then
     local onnx="benchmarks/target/onnx/$2"
-    [ -f "$onnx/decoder_step.onnx" ] || /usr/bin/python3 benchmarks/python/export_onnx.py "$2" "$onnx" >&2
+    if [ ! -f "$onnx/decoder_step.onnx" ] || ! compgen -G "$onnx/matmul_*.onnx" > /dev/null; then
+      /usr/bin/python3 benchmarks/python/export_onnx.py "$2" "$onnx" >&2
+    fi
     java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench "$1" "$onnx" "$2" "$REPS" | sed 's/^/ort /' >> "$out"
+    if [ "$1" = encoder ]; then
+      # the encoder's projection GEMMs alone, ONNX Runtime's MLAS against ND4J's OpenBLAS (t5pt's), in turns
+      OPENBLAS_THREAD_TIMEOUT=16 java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench gemm "$onnx" "$2" "$REPS" \
+        | sed 's/^/gemm /' >> "$out"
+    fi
   fi
 }
 run step t5-small
@@ -38,13 +45,16 @@ run decode t5-small
 run step t5-base-lm-adapt
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys
-rows = {}
+rows, gemms = {}, []
 for line in open(sys.argv[1]):
     impl, js = line.split(" ", 1)
     r = json.loads(js)
+    if impl == "gemm":
+        gemms.append(r)
+        continue
     # t5pt gives a row per weight format; the peers' rows are float32
     rows[(r["workload"], r["shape"], impl, r.get("weights", "f32"))] = r
-cores = {r.get("openblas_coretype", "?") for r in rows.values()}
+cores = {r["openblas_coretype"] for r in rows.values() if "openblas_coretype" in r}  # t5pt's and PyTorch's
 print("OpenBLAS kernels (OPENBLAS_CORETYPE):", ", ".join(sorted(cores)))
 print("machine:", ", ".join(sorted({r["cpu"] for r in rows.values() if "cpu" in r})))
 print(f"{'workload':<10} {'shape':<18} {'weights':<7} {'t5pt':>12} {'PyTorch':>12} {'ratio':>7} {'ORT Java':>12} {'ratio':>7}   peak RSS t5pt / PyTorch / ORT")
@@ -58,5 +68,13 @@ for (w, s, impl, fmt), r in sorted(rows.items()):
     ort = f"{o[key]:>9.1f}{unit:<3} {r[key] / o[key]:>7.2f}" if o else f"{'':>12} {'':>7}"
     print(f"{w:<10} {s:<18} {fmt:<7} {r[key]:>9.1f}{unit:<3} {p[key]:>9.1f}{unit:<3} {r[key] / p[key]:>7.2f} {ort}   "
           f"{r['peak_rss_mb']} / {p['peak_rss_mb']}" + (f" / {o['peak_rss_mb']}" if o else "") + " MB")
+if gemms:
+    print("encoder projection GEMMs alone, x [rows, K]·Wᵀ, W [N, K], GFLOP/s:")
+    by_shape = {}
+    for r in gemms:
+        by_shape.setdefault((r["m"], r["k"], r["n"]), {})["ort" if r["impl"].startswith("onnxruntime") else "nd4j"] = r
+    for (m, k, n), pair in sorted(by_shape.items()):
+        o, j = pair.get("ort"), pair.get("nd4j")
+        print(f"  [{m}, {k}]·[{n}, {k}]ᵀ  ONNX Runtime (MLAS) {o['gflops']:6.1f}   ND4J (OpenBLAS) {j['gflops']:6.1f}")
 PY
 rm -f "$out"
