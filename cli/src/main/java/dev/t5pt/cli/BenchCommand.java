@@ -224,8 +224,8 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%s %s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape, format,
                     (checkpointing ? " (checkpointing)" : "") + (dropout > 0 ? " (dropout " + dropout + ")" : ""), median, sorted[0], sorted[reps - 1], reps,
                     workload.equals("decode") ? String.format(Locale.ROOT, "; %.2f ms/token", median / tokens) : "", rss);
-            out.printf(Locale.ROOT, "  (weights %d MB, made in %.1f s; after %.1f s of warm-up; the JIT compiled for %d ms during the timed repetitions%s)%n",
-                    heldMb, loadSeconds, t.warmupSeconds(), t.jitMs(), interleaved ? "; timed in turns with the other formats" : "");
+            out.printf(Locale.ROOT, "  (weights %d MB, made in %.1f s; after %.1f s of warm-up; the JIT compiled for %d ms during the timed repetitions%s; %s)%n",
+                    heldMb, loadSeconds, t.warmupSeconds(), t.jitMs(), interleaved ? "; timed in turns with the other formats" : "", Machine.cpu());
         }
         out.flush();
     }
