@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The ONNX Runtime Java side of benchmarks/side_by_side.sh: the same encoder and greedy-decoding workloads as
@@ -37,6 +39,8 @@ import java.util.Random;
  */
 public final class OrtBench {
     private static final int TOKENS = 32;
+    /** export_onnx.py's projection graphs: matmul_KxN.onnx. */
+    private static final Pattern MATMUL_GRAPH = Pattern.compile("matmul_(\\d+)x(\\d+)\\.onnx");
 
     private OrtBench() {
     }
@@ -85,15 +89,16 @@ public final class OrtBench {
         int rows = Workloads.BATCH * (Workloads.PROMPT_LENGTH + Workloads.INPUT_TOKENS);
         List<Path> graphs;
         try (var files = Files.list(dir)) {
-            graphs = files.filter(f -> f.getFileName().toString().matches("matmul_\\d+x\\d+\\.onnx")).sorted().toList();
+            graphs = files.filter(f -> MATMUL_GRAPH.matcher(f.getFileName().toString()).matches()).sorted().toList();
         }
         if (graphs.isEmpty()) {
             throw new IllegalArgumentException(dir + ": expected matmul_KxN.onnx graphs (benchmarks/python/export_onnx.py), found none");
         }
         for (Path graph : graphs) {
-            String[] kn = graph.getFileName().toString().replaceAll("[^0-9x]", "").split("x");
-            int k = Integer.parseInt(kn[0]);
-            int n = Integer.parseInt(kn[1]);
+            Matcher kn = MATMUL_GRAPH.matcher(graph.getFileName().toString());
+            kn.matches();
+            int k = Integer.parseInt(kn.group(1));
+            int n = Integer.parseInt(kn.group(2));
             Random r = new Random(42);
             float[] xs = new float[rows * k];
             for (int i = 0; i < xs.length; i++) {
