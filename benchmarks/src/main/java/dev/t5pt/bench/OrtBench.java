@@ -99,11 +99,7 @@ public final class OrtBench {
             kn.matches();
             int k = Integer.parseInt(kn.group(1));
             int n = Integer.parseInt(kn.group(2));
-            Random r = new Random(42);
-            float[] xs = new float[rows * k];
-            for (int i = 0; i < xs.length; i++) {
-                xs[i] = (float) r.nextGaussian();
-            }
+            float[] xs = gaussian(rows * k);
             INDArray x = Nd4j.create(xs, new long[]{rows, k}, 'c');
             INDArray w = Nd4j.randn(DataType.FLOAT, n, k);
             INDArray y = Nd4j.create(DataType.FLOAT, rows, n);
@@ -128,10 +124,20 @@ public final class OrtBench {
                     nd4jMs[i] = Repetitions.timeSorted(nd4j, 1)[0];
                 }
                 gemmLine("onnxruntime-java " + env.getVersion(), rows, k, n, ortMs);
-                gemmLine("nd4j sgemm (OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "auto") + ")",
+                gemmLine("nd4j sgemm (OPENBLAS_CORETYPE=" + Machine.openBlasCoreType() + ")",
                         rows, k, n, nd4jMs);
             }
         }
+    }
+
+    /** n standard normal floats, seeded: the inputs' values do not change what a dense pass costs. */
+    private static float[] gaussian(int n) {
+        Random r = new Random(42);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        return v;
     }
 
     private static void gemmLine(String impl, int m, int k, int n, double[] ms) {
@@ -148,11 +154,7 @@ public final class OrtBench {
         int d = Workloads.shape(shape).dModel();
         int b = Workloads.BATCH;
         int le = Workloads.PROMPT_LENGTH + Workloads.INPUT_TOKENS;
-        Random r = new Random(42);
-        float[] embeds = new float[b * le * d];
-        for (int i = 0; i < embeds.length; i++) {
-            embeds[i] = (float) r.nextGaussian();
-        }
+        float[] embeds = gaussian(b * le * d);
         float[] mask = new float[b * le];
         Arrays.fill(mask, 1f);
         OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(embeds), new long[]{b, le, d});

@@ -219,7 +219,7 @@ final class BenchCommand implements Callable<Integer> {
                             + "\"kernels\": \"%s\", \"openblas_coretype\": \"%s\", \"cpu\": \"%s\", \"warmup_s\": %.1f, \"jit_ms\": %d, \"interleaved\": %b}%n",
                     workload, shape, format, checkpointing, dropout, reps, median, sorted[0], sorted[reps - 1],
                     workload.equals("decode") ? String.format(Locale.ROOT, ", \"ms_per_token\": %.3f, \"tokens\": %d", median / tokens, tokens) : "",
-                    rss, heldMb, loadSeconds, w.model().kernels().name(), openBlasCoreType(), Machine.cpu(), t.warmupSeconds(), t.jitMs(), interleaved);
+                    rss, heldMb, loadSeconds, w.model().kernels().name(), Machine.openBlasCoreType(), Machine.cpu(), t.warmupSeconds(), t.jitMs(), interleaved);
         } else {
             out.printf(Locale.ROOT, "%s %s %s%s: median %.1f ms (min %.1f, max %.1f, %d reps)%s; peak RSS %d MB%n", workload, shape, format,
                     (checkpointing ? " (checkpointing)" : "") + (dropout > 0 ? " (dropout " + dropout + ")" : ""), median, sorted[0], sorted[reps - 1], reps,
@@ -228,11 +228,6 @@ final class BenchCommand implements Callable<Integer> {
                     heldMb, loadSeconds, t.warmupSeconds(), t.jitMs(), interleaved ? "; timed in turns with the other formats" : "", Machine.cpu());
         }
         out.flush();
-    }
-
-    /** The OpenBLAS kernels ND4J's GEMMs were asked to use (the launcher chooses them), or "auto". */
-    static String openBlasCoreType() {
-        return System.getenv().getOrDefault("OPENBLAS_CORETYPE", "auto");
     }
 
     /**

@@ -29,6 +29,11 @@ public final class Machine {
         }
     }
 
+    /** The OpenBLAS kernels ND4J's GEMMs were asked to use (the launcher chooses them), or "auto". */
+    public static String openBlasCoreType() {
+        return System.getenv().getOrDefault("OPENBLAS_CORETYPE", "auto");
+    }
+
     /** The description of the first processor listed in cpuinfo's lines ("key : value"). */
     static String describe(List<String> cpuinfo, int cpus) {
         Map<String, String> first = new HashMap<>();
