@@ -2,6 +2,7 @@ package dev.t5pt.kernels;
 
 import dev.t5pt.io.HalfFloats;
 import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.Int8Layout;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -21,9 +22,8 @@ import static dev.t5pt.kernels.VectorSupport.*;
  * (for GEMMs and embedding lookups). The bfloat16 product is {@link RowKernels#matVec}'s with each weight
  * widened in the register (a bfloat16 is the top half of a float32): the same fused multiply-adds in the same
  * order, so a bfloat16 matrix gives the bits its float32 upcast gives. int8: y[o] = scale[o]·Σ x[i]·q[o, i].
- * x is read from a heap copy ({@link VectorSupport#onHeap}), and each group of rows touches the next group's
- * lines ({@link #touch}): together they took T5-small greedy decoding from 7.1 to 4.4 ms/token (bf16) and from
- * 6.3 to 3.6 (int8), float32 6.7-6.8 in the same runs.
+ * x is read from a heap copy ({@link VectorSupport#onHeap}); each group of bfloat16 rows touches the next
+ * group's lines ({@link #touch}), int8 rows are held interleaved so that a group is one stream ({@link Int8Layout}).
  */
 final class CompactKernels {
     private CompactKernels() {
@@ -86,29 +86,27 @@ final class CompactKernels {
             });
         } else if (w instanceof Frozen.Int8 q) {
             byte[] qb = q.q();
-            int q0 = q.at();
+            int all = q.qRows();
+            int first = q.firstRow();
             KernelTeam.run(chunks, c -> {
-                float[] dots = new float[INT8_ROWS];
+                float[] dots = new float[GROUP];
                 float[] xs = onHeap(xb, x0, rows * in);                 // [rows, in]
-                int o = range(out, chunks, c);
-                int to = range(out, chunks, c + 1);
-                int touched = 0;
-                int group = INT8_ROWS * in;                             // bytes
-                int end = q0 + to * in;
-                for (; o + INT8_ROWS <= to; o += INT8_ROWS) {
-                    int next = q0 + o * in + group;
-                    touched += touch(qb, next, Math.min(end, next + group));
-                    for (int r = 0; r < rows; r++) {
-                        dotInt8Rows(xs, r * in, qb, q0 + o * in, in, dots);
-                        for (int i = 0; i < INT8_ROWS; i++) {
-                            yb.putFloat(y0 + (r * out + o + i) * 4, q.scale(o + i) * dots[i]);
+                int to = groupAligned(out, first, chunks, c + 1);
+                for (int o = groupAligned(out, first, chunks, c); o < to; ) {
+                    int g = first + o;                                  // the row in q
+                    if (g % GROUP == 0 && o + GROUP <= to && g + GROUP <= all) {
+                        for (int r = 0; r < rows; r++) {
+                            dotInt8Group(xs, r * in, qb, g * in, in, dots);
+                            for (int i = 0; i < GROUP; i++) {
+                                yb.putFloat(y0 + (r * out + o + i) * 4, q.scale(o + i) * dots[i]);
+                            }
                         }
-                    }
-                }
-                TOUCHED[c & (TOUCHED.length - 1)] = touched;
-                for (; o < to; o++) {
-                    for (int r = 0; r < rows; r++) {
-                        yb.putFloat(y0 + (r * out + o) * 4, q.scale(o) * dotInt8(xs, r * in, qb, q0 + o * in, in));
+                        o += GROUP;
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            yb.putFloat(y0 + (r * out + o) * 4, q.scale(o) * dotInt8(xs, r * in, qb, all, in, g));
+                        }
+                        o++;
                     }
                 }
             });
@@ -120,8 +118,11 @@ final class CompactKernels {
     /** bfloat16 rows per pass over x: each load of x serves four rows (one accumulator each). */
     static final int ROWS = 4;
 
-    /** int8 rows per pass over x, here and in the 8-bit screen ({@link ScreenedArgmax}). */
-    static final int INT8_ROWS = 8;
+    /** int8 rows per pass over x, here and in the 8-bit screen ({@link ScreenedArgmax}): a group of the layout. */
+    static final int GROUP = Int8Layout.GROUP;
+
+    /** Whole blocks of the int8 layout load as whole vectors (else the int8 products run scalar). */
+    private static final boolean INT8_VECTORS = SB != null && Int8Layout.BLOCK % W == 0;
 
     /**
      * {@link #dotBf16} of ROWS consecutive rows (n values each, from byte wt) with one x, into out: each row with
@@ -159,21 +160,13 @@ final class CompactKernels {
     }
 
     /**
-     * Reads one byte of each 64-byte line of q[from, to) (the next group of rows): with rows of 0.5-1 KB read as
-     * 4-8 interleaved streams the hardware prefetcher does not start in time, and these loads put the next
-     * group's lines in flight while the current one is computed (512×512 matrices cycled out of cache, two cores,
-     * G multiply-adds/s: int8 10.5 → 18-20, bfloat16 5.8 → 12-13, i.e. ~26 GB/s, what float32's long sequential
-     * rows reach). Returns their sum, for {@link #TOUCHED}.
+     * Reads one byte of each 64-byte line of bytes [from, to) of b (the next group of bfloat16 rows): with rows of
+     * 1-4 KB read as 4 interleaved streams the hardware prefetcher does not start in time, and these loads put the
+     * next group's lines in flight while the current one is computed (512×512 matrices cycled out of cache, two
+     * cores, G multiply-adds/s: bfloat16 5.8 → 12-13, int8 when it was row-major 10.5 → 18-20). Returns their
+     * sum, for {@link #TOUCHED}. (int8 rows are interleaved instead, {@link Int8Layout}: one stream, which the
+     * prefetcher follows, and where these loads only got in its way.)
      */
-    static int touch(byte[] q, int from, int to) {
-        int s = 0;
-        for (int t = from; t < to; t += 64) {
-            s += q[t];
-        }
-        return s;
-    }
-
-    /** {@link #touch(byte[], int, int)} over bytes of a buffer. */
     static int touch(ByteBuffer b, int from, int to) {
         int s = 0;
         for (int t = from; t < to; t += 64) {
@@ -204,62 +197,104 @@ final class CompactKernels {
         return s;
     }
 
-    /** Σ x[i]·q[i] over n values, x floats at xt, q bytes from qt; two accumulators (the order is free here). */
-    static float dotInt8(float[] x, int xt, byte[] q, int qt, int n) {
-        FloatVector acc0 = FloatVector.zero(S);
-        FloatVector acc1 = acc0;
+    /**
+     * Σ x[xt + j]·q[o, j] over row o of the int8 matrix [rows, n] in q ({@link Int8Layout}): its blocks, then its
+     * tail; two accumulators (the order is free here).
+     */
+    static float dotInt8(float[] x, int xt, byte[] q, int rows, int n, int o) {
+        int full = n - n % Int8Layout.BLOCK;
+        int stride = Int8Layout.blockStride(o, rows);
+        int p = Int8Layout.offset(o, 0, rows, n);
+        float s = 0;
         int j = 0;
-        for (; SB != null && j <= n - 2 * W; j += 2 * W) {
-            acc0 = int8(q, qt + j).fma(FloatVector.fromArray(S, x, xt + j), acc0);
-            acc1 = int8(q, qt + j + W).fma(FloatVector.fromArray(S, x, xt + j + W), acc1);
+        if (INT8_VECTORS) {
+            FloatVector acc0 = FloatVector.zero(S);
+            FloatVector acc1 = acc0;
+            for (; j < full; j += Int8Layout.BLOCK, p += stride) {
+                for (int t = 0; t < Int8Layout.BLOCK; t += 2 * W) {
+                    acc0 = int8(q, p + t).fma(FloatVector.fromArray(S, x, xt + j + t), acc0);
+                    if (t + W < Int8Layout.BLOCK) {
+                        acc1 = int8(q, p + t + W).fma(FloatVector.fromArray(S, x, xt + j + t + W), acc1);
+                    }
+                }
+            }
+            s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; j < n; j++) {
-            s += x[xt + j] * q[qt + j];
+            s += x[xt + j] * q[Int8Layout.offset(o, j, rows, n)];
         }
         return s;
     }
 
     /**
-     * x·q for INT8_ROWS consecutive 8-bit rows q[qt ..] of n bytes each, into out[0 .. INT8_ROWS): each row its
-     * own accumulator, summed lanes then tail (so each row's value is what it would be alone in this loop). Eight
-     * rows share each load of x: 24-25 GB/s of rows on one core, against 15-16 with four.
+     * x·q for the GROUP rows of a whole group of an int8 matrix with n columns ({@link Int8Layout}), whose bytes
+     * start at q[at], into out[0 .. GROUP): each row its own accumulator over the blocks, summed lanes, then its
+     * tail. The group's bytes are one stream, read in order; each load of x serves the GROUP rows.
      */
-    static void dotInt8Rows(float[] x, int xt, byte[] q, int qt, int n, float[] out) {
-        FloatVector acc0 = FloatVector.zero(S);
-        FloatVector acc1 = acc0;
-        FloatVector acc2 = acc0;
-        FloatVector acc3 = acc0;
-        FloatVector acc4 = acc0;
-        FloatVector acc5 = acc0;
-        FloatVector acc6 = acc0;
-        FloatVector acc7 = acc0;
+    static void dotInt8Group(float[] x, int xt, byte[] q, int at, int n, float[] out) {
+        int full = n - n % Int8Layout.BLOCK;
         int j = 0;
-        for (; SB != null && j <= n - W; j += W) {
-            FloatVector xv = FloatVector.fromArray(S, x, xt + j);
-            acc0 = int8(q, qt + j).fma(xv, acc0);
-            acc1 = int8(q, qt + n + j).fma(xv, acc1);
-            acc2 = int8(q, qt + 2 * n + j).fma(xv, acc2);
-            acc3 = int8(q, qt + 3 * n + j).fma(xv, acc3);
-            acc4 = int8(q, qt + 4 * n + j).fma(xv, acc4);
-            acc5 = int8(q, qt + 5 * n + j).fma(xv, acc5);
-            acc6 = int8(q, qt + 6 * n + j).fma(xv, acc6);
-            acc7 = int8(q, qt + 7 * n + j).fma(xv, acc7);
-        }
-        out[0] = acc0.reduceLanes(VectorOperators.ADD);
-        out[1] = acc1.reduceLanes(VectorOperators.ADD);
-        out[2] = acc2.reduceLanes(VectorOperators.ADD);
-        out[3] = acc3.reduceLanes(VectorOperators.ADD);
-        out[4] = acc4.reduceLanes(VectorOperators.ADD);
-        out[5] = acc5.reduceLanes(VectorOperators.ADD);
-        out[6] = acc6.reduceLanes(VectorOperators.ADD);
-        out[7] = acc7.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            float xj = x[xt + j];
-            for (int i = 0; i < INT8_ROWS; i++) {
-                out[i] += xj * q[qt + i * n + j];
+        if (INT8_VECTORS) {
+            FloatVector acc0 = FloatVector.zero(S);
+            FloatVector acc1 = acc0;
+            FloatVector acc2 = acc0;
+            FloatVector acc3 = acc0;
+            FloatVector acc4 = acc0;
+            FloatVector acc5 = acc0;
+            FloatVector acc6 = acc0;
+            FloatVector acc7 = acc0;
+            final int b = Int8Layout.BLOCK;
+            for (int p = at; j < full; j += b, p += GROUP * b) {
+                for (int t = 0; t < b; t += W) {
+                    FloatVector xv = FloatVector.fromArray(S, x, xt + j + t);
+                    acc0 = int8(q, p + t).fma(xv, acc0);
+                    acc1 = int8(q, p + b + t).fma(xv, acc1);
+                    acc2 = int8(q, p + 2 * b + t).fma(xv, acc2);
+                    acc3 = int8(q, p + 3 * b + t).fma(xv, acc3);
+                    acc4 = int8(q, p + 4 * b + t).fma(xv, acc4);
+                    acc5 = int8(q, p + 5 * b + t).fma(xv, acc5);
+                    acc6 = int8(q, p + 6 * b + t).fma(xv, acc6);
+                    acc7 = int8(q, p + 7 * b + t).fma(xv, acc7);
+                }
+            }
+            out[0] = acc0.reduceLanes(VectorOperators.ADD);
+            out[1] = acc1.reduceLanes(VectorOperators.ADD);
+            out[2] = acc2.reduceLanes(VectorOperators.ADD);
+            out[3] = acc3.reduceLanes(VectorOperators.ADD);
+            out[4] = acc4.reduceLanes(VectorOperators.ADD);
+            out[5] = acc5.reduceLanes(VectorOperators.ADD);
+            out[6] = acc6.reduceLanes(VectorOperators.ADD);
+            out[7] = acc7.reduceLanes(VectorOperators.ADD);
+        } else {
+            java.util.Arrays.fill(out, 0, GROUP, 0f);
+            for (int p = at; j < full; j += Int8Layout.BLOCK, p += GROUP * Int8Layout.BLOCK) {
+                for (int i = 0; i < GROUP; i++) {
+                    for (int t = 0; t < Int8Layout.BLOCK; t++) {
+                        out[i] += x[xt + j + t] * q[p + i * Int8Layout.BLOCK + t];
+                    }
+                }
             }
         }
+        int tail = n - full;
+        for (int i = 0, p = at + full * GROUP; i < GROUP; i++, p += tail) {
+            float s = out[i];
+            for (int t = 0; t < tail; t++) {
+                s += x[xt + full + t] * q[p + t];
+            }
+            out[i] = s;
+        }
+    }
+
+    /**
+     * Part c's start (c = parts: the end) of a split of rows [0, n) of an int8 matrix whose row 0 is row first of
+     * its array: inner boundaries on the array's groups, so that no part cuts a group.
+     */
+    private static int groupAligned(int n, int first, int parts, int c) {
+        if (c == 0 || c == parts) {
+            return c == 0 ? 0 : n;
+        }
+        int g = first + range(n, parts, c);
+        return Math.max(0, Math.min(n, g - g % GROUP - first));
     }
 
     /** dst rows dstRow.. = W rows [from, to) in float32; dst: [*, cols] FLOAT. */
@@ -284,17 +319,23 @@ final class CompactKernels {
             });
         } else if (w instanceof Frozen.Int8 q) {
             byte[] qb = q.q();
+            int all = q.qRows();
+            int full = cols - cols % Int8Layout.BLOCK;
             parallel(to - from, 1, cols, (f, t) -> {
                 for (int o = from + f; o < from + t; o++) {
                     float s = q.scale(o);
-                    int src = q.at() + o * cols;
+                    int g = q.firstRow() + o;                           // the row in q
+                    int stride = Int8Layout.blockStride(g, all);
+                    int src = Int8Layout.offset(g, 0, all, cols);
                     int out = d0 + (o - from) * cols * 4;
                     int j = 0;
-                    for (; SB != null && j <= cols - W; j += W) {
-                        int8(qb, src + j).mul(s).intoByteBuffer(db, out + j * 4, LE);
+                    for (; INT8_VECTORS && j < full; j += Int8Layout.BLOCK, src += stride) {
+                        for (int u = 0; u < Int8Layout.BLOCK; u += W) {
+                            int8(qb, src + u).mul(s).intoByteBuffer(db, out + (j + u) * 4, LE);
+                        }
                     }
                     for (; j < cols; j++) {
-                        db.putFloat(out + j * 4, qb[src + j] * s);
+                        db.putFloat(out + j * 4, qb[Int8Layout.offset(g, j, all, cols)] * s);
                     }
                 }
             });

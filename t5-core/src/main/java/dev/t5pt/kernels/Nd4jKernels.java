@@ -211,7 +211,10 @@ public final class Nd4jKernels implements Kernels {
             for (int o = from; o < to; o++) {
                 scales[o - from] = q.scale(o);
             }
-            byte[] values = java.util.Arrays.copyOfRange(q.q(), q.at() + from * w.cols(), q.at() + to * w.cols());
+            byte[] values = new byte[(to - from) * w.cols()];
+            for (int o = from; o < to; o++) {
+                q.row(o, values, (o - from) * w.cols());
+            }
             rows = Nd4j.createFromArray(values).reshape(to - from, w.cols()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).muliColumnVector(Nd4j.createFromArray(scales).reshape(to - from, 1));
         }
         dst.get(NDArrayIndex.interval(dstRow, dstRow + (to - from)), NDArrayIndex.all()).assign(rows);

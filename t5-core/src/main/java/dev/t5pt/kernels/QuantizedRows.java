@@ -1,6 +1,7 @@
 package dev.t5pt.kernels;
 
 import dev.t5pt.weights.Frozen;
+import dev.t5pt.weights.Int8Layout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,7 +30,7 @@ public final class QuantizedRows {
 
     final int rows;
     final int cols;
-    final byte[] q;          // [V·D], row-major
+    final byte[] q;          // [V, D] in Int8Layout
     final float[] scale;     // [V]
     final double[] bound;    // [V]
 
@@ -95,7 +96,7 @@ public final class QuantizedRows {
         for (int i = 0; i < cols; i++) {
             float v = wb.getFloat(at + i * 4);
             int k = Math.max(-127, Math.min(127, Math.round(v / s)));
-            q[o * cols + i] = (byte) k;
+            q[Int8Layout.offset(o, i, rows, cols)] = (byte) k;
             double approx = (double) s * k;    // exact in double: a float times a small integer
             err2 += (v - approx) * (v - approx);
             w2 += (double) v * v;

@@ -109,8 +109,8 @@ final class ScreenedArgmax {
 
     static final int SCREEN_KEEP = 64;
 
-    /** Rows of the 8-bit screen per pass over x (see {@link CompactKernels#dotInt8Rows}). */
-    static final int SCREEN_ROWS = CompactKernels.INT8_ROWS;
+    /** Rows of the 8-bit screen per pass over x: a group of its layout (see {@link CompactKernels#dotInt8Group}). */
+    static final int SCREEN_ROWS = CompactKernels.GROUP;
 
     /** a[o] = fl(s_o·Σ x·q_o) for rows [from, to) into the scratch row at ar, and the part's candidates. */
     static ScreenPart screenPart(ByteBuffer xb, int xr, QuantizedRows screen, double norm, ByteBuffer ab, int ar,
@@ -121,17 +121,13 @@ final class ScreenedArgmax {
         int count = 0;
         float[] dots = new float[SCREEN_ROWS];
         float[] x = onHeap(xb, xr, in);
-        int touched = 0;
-        int group = SCREEN_ROWS * in;
         for (int o = from; o < to; o += SCREEN_ROWS) {
             int rows = Math.min(SCREEN_ROWS, to - o);
-            int next = (o + SCREEN_ROWS) * in;
-            touched += CompactKernels.touch(screen.q, next, Math.min(to * in, next + group));
             if (rows == SCREEN_ROWS) {
-                CompactKernels.dotInt8Rows(x, 0, screen.q, o * in, in, dots);
+                CompactKernels.dotInt8Group(x, 0, screen.q, o * in, in, dots);
             } else {
                 for (int i = 0; i < rows; i++) {
-                    dots[i] = CompactKernels.dotInt8(x, 0, screen.q, (o + i) * in, in);
+                    dots[i] = CompactKernels.dotInt8(x, 0, screen.q, screen.rows, in, o + i);
                 }
             }
             for (int i = 0; i < rows; i++) {
@@ -151,7 +147,6 @@ final class ScreenedArgmax {
                 }
             }
         }
-        CompactKernels.TOUCHED[from & (CompactKernels.TOUCHED.length - 1)] = touched;
         return new ScreenPart(from, to, best, kept, count);
     }
 

@@ -137,15 +137,18 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
     }
 
     /**
-     * W as int8 rows q [rows, cols] (row-major from element {@code at} of {@code q}) times scale[firstRow + o].
-     * On the Java heap: on JDK 17 the Vector API reads a byte[] faster than native memory (benchmarks/SPEED_LOG.md,
-     * eleventh session), and int8 is made at load anyway (never mapped from a file). A JVM holding an int8 model needs a heap of its size (the launcher sizes it).
+     * W as int8 rows times scale[firstRow + o]: row o is row firstRow + o of the matrix [q.length / cols, cols] that
+     * q holds in {@link Int8Layout} (groups of rows interleaved in blocks). On the Java heap: on JDK 17 the Vector
+     * API reads a byte[] faster than native memory (benchmarks/SPEED_LOG.md, eleventh session), and int8 is made
+     * at load anyway (never mapped from a file). A JVM holding an int8 model needs a heap of its size (the
+     * launcher sizes it).
      */
-    record Int8(byte[] q, int at, float[] scale, int firstRow, int rows, int cols) implements Frozen {
+    record Int8(byte[] q, float[] scale, int firstRow, int rows, int cols) implements Frozen {
         public Int8 {
-            if (q.length < at + (long) rows * cols || scale.length < firstRow + rows) {
-                throw new IllegalArgumentException("int8 [" + rows + ", " + cols + "]: " + q.length + " bytes, "
-                        + scale.length + " scales");
+            if (cols <= 0 || q.length % cols != 0 || firstRow + (long) rows > q.length / cols
+                    || scale.length != q.length / cols) {
+                throw new IllegalArgumentException("int8 rows [" + firstRow + ", " + (firstRow + rows) + ") of "
+                        + cols + " columns: " + q.length + " bytes, " + scale.length + " scales");
             }
         }
 
@@ -164,31 +167,42 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
             for (int from = 0, n; from < rows; from += n) {
                 INDArray slice = slices.rows(from);
                 n = (int) slice.size(0);
-                quantize(floats(slice), from, n, cols, q, scale);
+                quantize(floats(slice), from, n, rows, cols, q, scale);
             }
-            return new Int8(q, 0, scale, 0, rows, cols);
+            return new Int8(q, scale, 0, rows, cols);
         }
 
         /** Rows [first, first + n) of q and scale from the float32 rows in src (row 0 of src is row first). */
-        private static void quantize(ByteBuffer src, int first, int n, int cols, byte[] q, float[] scale) {
+        private static void quantize(ByteBuffer src, int first, int n, int rows, int cols, byte[] q, float[] scale) {
             eachRow(n, r -> {
                 int o = first + r;
                 int in = r * cols;
-                int at = o * cols;
                 float max = 0;
                 for (int i = 0; i < cols; i++) {
                     max = Math.max(max, Math.abs(src.getFloat(4 * (in + i))));
                 }
                 float s = max == 0 || !Float.isFinite(max) ? 1 : max / 127;
                 scale[o] = s;
+                byte[] row = new byte[cols];
                 for (int i = 0; i < cols; i++) {
                     int k = Math.round(src.getFloat(4 * (in + i)) / s);
-                    q[at + i] = (byte) Math.max(-127, Math.min(127, k));
+                    row[i] = (byte) Math.max(-127, Math.min(127, k));
                 }
+                Int8Layout.putRow(q, rows, cols, o, row, 0);
             });
         }
 
-        /** The scale of row o of this matrix (row o of q starts at {@code at} + o·cols). */
+        /** Rows in the whole matrix q holds (this one's rows are some of them). */
+        public int qRows() {
+            return q.length / cols;
+        }
+
+        /** Row o of this matrix into dst[at, at + cols), in column order. */
+        public void row(int o, byte[] dst, int at) {
+            Int8Layout.getRow(q, qRows(), cols, firstRow + o, dst, at);
+        }
+
+        /** The scale of row o of this matrix. */
         public float scale(int o) {
             return scale[firstRow + o];
         }
@@ -200,7 +214,7 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
 
         @Override
         public Int8 rows(int from, int to) {
-            return new Int8(q, at + from * cols, scale, firstRow + from, to - from, cols);
+            return new Int8(q, scale, firstRow + from, to - from, cols);
         }
 
         @Override
@@ -268,13 +282,23 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
         byte[] q = new byte[Math.multiplyExact(rows, cols)];
         float[] scale = new float[rows];
         int row = 0;
+        byte[] values = new byte[cols];
         for (Frozen p : parts) {
             Int8 s = (Int8) p;
-            System.arraycopy(s.q(), s.at(), q, row * cols, p.rows() * cols);
             System.arraycopy(s.scale(), s.firstRow(), scale, row, p.rows());
+            boolean sameGroups = row % Int8Layout.GROUP == 0 && s.firstRow() % Int8Layout.GROUP == 0
+                    && (s.rows() % Int8Layout.GROUP == 0 || (row + s.rows() == rows && s.firstRow() + s.rows() == s.qRows()));
+            if (sameGroups) {                                    // its groups are the result's: one copy
+                System.arraycopy(s.q(), s.firstRow() * cols, q, row * cols, p.rows() * cols);
+            } else {
+                for (int o = 0; o < p.rows(); o++) {
+                    s.row(o, values, 0);
+                    Int8Layout.putRow(q, rows, cols, row + o, values, 0);
+                }
+            }
             row += p.rows();
         }
-        return new Int8(q, 0, scale, 0, rows, cols);
+        return new Int8(q, scale, 0, rows, cols);
     }
 
     /** The elements of w in row-major order, in native byte order (w itself when it is dense). */

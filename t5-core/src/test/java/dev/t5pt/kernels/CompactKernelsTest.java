@@ -97,6 +97,29 @@ class CompactKernelsTest {
     }
 
     @Test
+    void int8ViewsAndStacksMultiplyAsTheirUpcast() {
+        // views that start or end inside a group of the interleaved layout, stacks of such views, short last groups
+        for (int d : new int[]{5, 16, 40, 67}) {
+            Frozen.Int8 q = Frozen.Int8.of(randn(61, d));
+            Frozen[] cases = {q, q.rows(0, 8), q.rows(3, 61), q.rows(8, 59), q.rows(13, 14), q.rows(56, 61),
+                    Frozen.concatRows(q.rows(3, 21), q.rows(0, 3), q.rows(21, 61)),
+                    Frozen.concatRows(q.rows(0, 16), q.rows(16, 61)), Frozen.concatRows(q.rows(8, 61), q.rows(0, 8))};
+            for (Frozen w : cases) {
+                INDArray a = upcast(fast, w);
+                assertEquals(a, upcast(ref, w));
+                for (int n = 1; n <= Kernels.MATVEC_MAX_ROWS; n += 2) {
+                    INDArray x = randn(n, d);
+                    INDArray y = Nd4j.create(DataType.FLOAT, n, w.rows());
+                    INDArray yUp = Nd4j.create(DataType.FLOAT, n, w.rows());
+                    fast.matVec(x, w, y);
+                    fast.matVec(x, a, yUp);
+                    KernelTwinsTest.close(yUp, y, 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
     void rowViewsAndGathers() {
         INDArray w = randn(40, 24);
         for (Frozen f : new Frozen[]{Frozen.Bf16.of(w), Frozen.Int8.of(w)}) {
