@@ -53,8 +53,12 @@ final class BenchCommand implements Callable<Integer> {
             description = "matrices kept in f32 whatever --weights says (see tune --help; default: shared under int8)")
     List<String> keepF32;
 
-    @Option(names = "--reps", defaultValue = "5", description = "timed repetitions (default: ${DEFAULT-VALUE})")
-    int reps;
+    @Option(names = "--reps", paramLabel = "N", description = {"timed repetitions (default: 5; decode: 15, its repetitions being short "
+            + "and its medians over 5 moving by ~10%% between runs here)"})
+    Integer repsOption;
+
+    /** The timed repetitions: as given, else 5 (decode 15). */
+    private int reps;
 
     @Option(names = "--warmup", defaultValue = "2", description = "untimed repetitions first (default: ${DEFAULT-VALUE})")
     int warmup;
@@ -89,6 +93,7 @@ final class BenchCommand implements Callable<Integer> {
         if (workload == null) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "WORKLOAD: give step, encoder or decode (or --quick)");
         }
+        reps = repsOption != null ? repsOption : "decode".equals(workload) ? 15 : 5;
         if (reps < 1 || warmup < 0 || tokens < 1 || !(warmupSeconds >= 0) || !(maxWarmupSeconds >= warmupSeconds)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--reps and --tokens must be ≥ 1, --warmup and --warmup-seconds ≥ 0, --max-warmup-seconds ≥ --warmup-seconds");

@@ -21,7 +21,7 @@ import static dev.t5pt.kernels.VectorSupport.*;
  * decoding runs per token, reading 2 or 1 bytes per weight instead of 4, and the upcast of rows into float32
  * (for GEMMs and embedding lookups). The bfloat16 product is {@link RowKernels#matVec}'s with each weight
  * widened in the register (a bfloat16 is the top half of a float32): the same fused multiply-adds in the same
- * order, so a bfloat16 matrix gives the bits its float32 upcast gives. int8: y[o] = scale[o]·Σ x[i]·q[o, i].
+ * order ({@link VectorSupport#dotPairs}'s), so a bfloat16 matrix gives the bits its float32 upcast gives. int8: y[o] = scale[o]·Σ x[i]·q[o, i].
  * x is read from a heap copy ({@link VectorSupport#onHeap}); each group of bfloat16 rows touches the next
  * group's lines ({@link #touch}), int8 rows are held interleaved so that a group is one stream ({@link Int8Layout}).
  */
@@ -61,7 +61,7 @@ final class CompactKernels {
             KernelTeam.run(chunks, c -> {
                 float[] lanes = new float[W];
                 float[] dots = new float[ROWS];
-                float[] xs = onHeap(xb, x0, rows * in);                 // [rows, in]
+                float[] xs = onHeapPairs(xb, x0, rows, in);             // [rows, in], pair order
                 int o = range(out, chunks, c);
                 int to = range(out, chunks, c + 1);
                 int group = ROWS * in * 2;                              // bytes
@@ -125,8 +125,8 @@ final class CompactKernels {
     private static final boolean INT8_VECTORS = SB != null && Int8Layout.BLOCK % W == 0;
 
     /**
-     * {@link #dotBf16} of ROWS consecutive rows (n values each, from byte wt) with one x, into out: each row with
-     * its own accumulator, in dotBf16's order, so each value is what dotBf16 gives it alone.
+     * {@link #dotBf16} of ROWS consecutive rows (n values each, from byte wt) with one x (pair order), into out:
+     * each row with its own accumulator, in dotBf16's order, so each value is what dotBf16 gives it alone.
      */
     static void dotBf16Rows(ByteBuffer w, int wt, float[] x, int xt, int n, float[] lanes, float[] out) {
         FloatVector acc0 = FloatVector.zero(S);
@@ -135,12 +135,21 @@ final class CompactKernels {
         FloatVector acc3 = acc0;
         int row = n * 2;
         int j = 0;
-        for (; j <= n - W; j += W) {
-            FloatVector xv = FloatVector.fromArray(S, x, xt + j);
-            acc0 = bf16(w, wt + j * 2).fma(xv, acc0);
-            acc1 = bf16(w, wt + row + j * 2).fma(xv, acc1);
-            acc2 = bf16(w, wt + 2 * row + j * 2).fma(xv, acc2);
-            acc3 = bf16(w, wt + 3 * row + j * 2).fma(xv, acc3);
+        for (; j <= n - 2 * W; j += 2 * W) {
+            FloatVector xe = FloatVector.fromArray(S, x, xt + j);
+            FloatVector xo = FloatVector.fromArray(S, x, xt + j + W);
+            IntVector w0 = IntVector.fromByteBuffer(SI, w, wt + j * 2, LE);
+            IntVector w1 = IntVector.fromByteBuffer(SI, w, wt + row + j * 2, LE);
+            IntVector w2 = IntVector.fromByteBuffer(SI, w, wt + 2 * row + j * 2, LE);
+            IntVector w3 = IntVector.fromByteBuffer(SI, w, wt + 3 * row + j * 2, LE);
+            acc0 = evens(w0).fma(xe, acc0);
+            acc1 = evens(w1).fma(xe, acc1);
+            acc2 = evens(w2).fma(xe, acc2);
+            acc3 = evens(w3).fma(xe, acc3);
+            acc0 = odds(w0).fma(xo, acc0);
+            acc1 = odds(w1).fma(xo, acc1);
+            acc2 = odds(w2).fma(xo, acc2);
+            acc3 = odds(w3).fma(xo, acc3);
         }
         acc0.intoArray(lanes, 0);
         out[0] = VectorMath.sum(lanes);
@@ -157,6 +166,16 @@ final class CompactKernels {
             }
             out[i] = s;
         }
+    }
+
+    /** The even values (low halves) of 2W bfloat16 values loaded as W ints, widened to float32 exactly. */
+    private static FloatVector evens(IntVector pairs) {
+        return pairs.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The odd values (high halves) of 2W bfloat16 values loaded as W ints, widened to float32 exactly. */
+    private static FloatVector odds(IntVector pairs) {
+        return pairs.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
     }
 
     /**
@@ -182,17 +201,19 @@ final class CompactKernels {
         return (int) ((long) n * p / parts);
     }
 
-    /** {@link VectorSupport#dot} with a bfloat16 first operand: the same order, the same bits as its upcast. */
-    static float dotBf16(ByteBuffer w, int wt, float[] x, int xt, int n, float[] lanes) {
+    /** {@link VectorSupport#dotPairs} with a bfloat16 first operand: the same order, the same bits as its upcast. */
+    static float dotBf16(ByteBuffer w, int wt, float[] xp, int xt, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
         int j = 0;
-        for (; j <= n - W; j += W) {
-            acc = bf16(w, wt + j * 2).fma(FloatVector.fromArray(S, x, xt + j), acc);
+        for (; j <= n - 2 * W; j += 2 * W) {
+            IntVector pairs = IntVector.fromByteBuffer(SI, w, wt + j * 2, LE);
+            acc = evens(pairs).fma(FloatVector.fromArray(S, xp, xt + j), acc);
+            acc = odds(pairs).fma(FloatVector.fromArray(S, xp, xt + j + W), acc);
         }
         acc.intoArray(lanes, 0);
         float s = VectorMath.sum(lanes);
         for (; j < n; j++) {
-            s += HalfFloats.bf16ToFloat(w.getShort(wt + j * 2)) * x[xt + j];
+            s += HalfFloats.bf16ToFloat(w.getShort(wt + j * 2)) * xp[xt + j];
         }
         return s;
     }

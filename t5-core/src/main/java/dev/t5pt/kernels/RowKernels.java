@@ -19,6 +19,7 @@ final class RowKernels {
 
     static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
+    /** y = x·Wᵀ for a few rows, each value summed in {@link VectorSupport#dotPairs}'s order; x [N, in], W [out, in]. */
     static void matVec(INDArray x, INDArray w, INDArray y) {
         int rows = (int) x.size(0);
         int in = (int) x.size(1);
@@ -34,10 +35,11 @@ final class RowKernels {
             int from = (int) ((long) out * c / chunks);
             int to = (int) ((long) out * (c + 1) / chunks);
             float[] lanes = new float[W];
+            float[] xs = onHeapPairs(xb, x0, rows, in);                // [rows, in], pair order
             for (int o = from; o < to; o++) {
                 int wr = w0 + o * in * 4;
                 for (int r = 0; r < rows; r++) {
-                    yb.putFloat(y0 + (r * out + o) * 4, dot(wb, wr, xb, x0 + r * in * 4, in, lanes));
+                    yb.putFloat(y0 + (r * out + o) * 4, dotPairs(wb, wr, xs, r * in, in, lanes));
                 }
             }
         });

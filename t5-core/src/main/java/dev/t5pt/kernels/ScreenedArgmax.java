@@ -75,7 +75,7 @@ final class ScreenedArgmax {
         }
         int in = screen.cols;
         float[] lanes = new float[W];
-        float[] xs = bf16 ? onHeap(xb, xr, in) : null;
+        float[] xs = onHeapPairs(xb, xr, 1, in);                     // matVec's order
         int best = -1;
         float max = 0;
         for (ScreenPart p : parts) {
@@ -86,7 +86,7 @@ final class ScreenedArgmax {
                     continue;                                        // its value is below m's row's
                 }
                 float y = bf16 ? CompactKernels.dotBf16(wb, o * in * 2, xs, 0, in, lanes)
-                        : dot(wb, w0 + o * in * 4, xb, xr, in, lanes);
+                        : dotPairs(wb, w0 + o * in * 4, xs, 0, in, lanes);
                 if (Float.isNaN(y)) {
                     return -1;
                 }

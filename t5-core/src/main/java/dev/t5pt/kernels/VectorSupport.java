@@ -2,6 +2,8 @@ package dev.t5pt.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import dev.t5pt.model.Dropout;
 import java.nio.ByteBuffer;
@@ -74,6 +76,66 @@ final class VectorSupport {
         }
         for (; j < n; j++) {
             x[j] = b.getFloat(at + j * 4);
+        }
+        return x;
+    }
+
+    /**
+     * The few-row products' order ("pair order", float32 and bfloat16 weights alike): over each block of 2W values,
+     * lane l of one accumulator takes value 2l, then value 2l + 1; then the lanes are summed ({@link VectorMath#sum})
+     * and the last n mod 2W values added in order. It is the order in which a bfloat16 kernel gets its values
+     * without a widening shuffle — a 2W-value load holds W ints whose low halves are the even values and high
+     * halves the odd ones — and a float32 kernel, which must sum in the same order for a bfloat16 matrix to give
+     * the bits of its float32 upcast, rearranges its two loads instead (it waits on memory anyway: 27-29 GB/s
+     * against 28-29 in the natural order, machine C). x comes permuted to match, from {@link #onHeapPairs}.
+     */
+    static float dotPairs(ByteBuffer w, int wt, float[] xp, int xt, int n, float[] lanes) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - 2 * W; j += 2 * W) {
+            FloatVector a = FloatVector.fromByteBuffer(S, w, wt + j * 4, LE);
+            FloatVector b = FloatVector.fromByteBuffer(S, w, wt + (j + W) * 4, LE);
+            acc = a.rearrange(EVENS).blend(b.rearrange(EVENS), HIGH_HALF).fma(FloatVector.fromArray(S, xp, xt + j), acc);
+            acc = a.rearrange(ODDS).blend(b.rearrange(ODDS), HIGH_HALF).fma(FloatVector.fromArray(S, xp, xt + j + W), acc);
+        }
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sum(lanes);
+        for (; j < n; j++) {
+            s += w.getFloat(wt + j * 4) * xp[xt + j];
+        }
+        return s;
+    }
+
+    /** Lane l ← lane 2l mod W / 2l + 1 mod W (a vector's even / odd values, twice), and the mask of lanes ≥ W/2. */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, l -> (2 * l) % W);
+    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, l -> (2 * l + 1) % W);
+    private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(S, -1L << (W / 2));
+
+    private static final ThreadLocal<float[][]> HEAP_PAIRS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * rows rows of n floats from byte at of b, each permuted into {@link #dotPairs}'s order (in each block of 2W,
+     * the even values, then the odd ones; the tail as it is), in this thread's scratch array (reused).
+     */
+    static float[] onHeapPairs(ByteBuffer b, int at, int rows, int n) {
+        float[][] holder = HEAP_PAIRS.get();
+        if (holder[0].length < rows * n) {
+            holder[0] = new float[rows * n];
+        }
+        float[] x = holder[0];
+        int full = n - n % (2 * W);
+        for (int r = 0; r < rows; r++) {
+            int src = at + r * n * 4;
+            int dst = r * n;
+            for (int j = 0; j < full; j += 2 * W) {
+                for (int l = 0; l < W; l++) {
+                    x[dst + j + l] = b.getFloat(src + (j + 2 * l) * 4);
+                    x[dst + j + W + l] = b.getFloat(src + (j + 2 * l + 1) * 4);
+                }
+            }
+            for (int j = full; j < n; j++) {
+                x[dst + j] = b.getFloat(src + j * 4);
+            }
         }
         return x;
     }
