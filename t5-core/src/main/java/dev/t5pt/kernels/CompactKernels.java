@@ -58,10 +58,10 @@ final class CompactKernels {
         int chunks = Math.min(PARALLELISM * 4, Math.max(1, out / 64));
         if (w instanceof Frozen.Bf16 b) {
             ByteBuffer wb = b.bits();
+            float[] xs = onHeapPairs(xb, x0, rows, in);                 // [rows, in], pair order; read by all parts
             KernelTeam.run(chunks, c -> {
                 float[] lanes = new float[W];
                 float[] dots = new float[ROWS];
-                float[] xs = onHeapPairs(xb, x0, rows, in);             // [rows, in], pair order
                 int o = range(out, chunks, c);
                 int to = range(out, chunks, c + 1);
                 int group = ROWS * in * 2;                              // bytes
@@ -220,7 +220,7 @@ final class CompactKernels {
 
     /**
      * Σ x[xt + j]·q[o, j] over row o of the int8 matrix [rows, n] in q ({@link Int8Layout}): its blocks, then its
-     * tail; two accumulators (the order is free here).
+     * tail (rows outside whole groups: view edges, a short last group).
      */
     static float dotInt8(float[] x, int xt, byte[] q, int rows, int n, int o) {
         int full = n - n % Int8Layout.BLOCK;
@@ -229,17 +229,13 @@ final class CompactKernels {
         float s = 0;
         int j = 0;
         if (INT8_VECTORS) {
-            FloatVector acc0 = FloatVector.zero(S);
-            FloatVector acc1 = acc0;
+            FloatVector acc = FloatVector.zero(S);
             for (; j < full; j += Int8Layout.BLOCK, p += stride) {
-                for (int t = 0; t < Int8Layout.BLOCK; t += 2 * W) {
-                    acc0 = int8(q, p + t).fma(FloatVector.fromArray(S, x, xt + j + t), acc0);
-                    if (t + W < Int8Layout.BLOCK) {
-                        acc1 = int8(q, p + t + W).fma(FloatVector.fromArray(S, x, xt + j + t + W), acc1);
-                    }
+                for (int t = 0; t < Int8Layout.BLOCK; t += W) {
+                    acc = int8(q, p + t).fma(FloatVector.fromArray(S, x, xt + j + t), acc);
                 }
             }
-            s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            s = acc.reduceLanes(VectorOperators.ADD);
         }
         for (; j < n; j++) {
             s += x[xt + j] * q[Int8Layout.offset(o, j, rows, n)];

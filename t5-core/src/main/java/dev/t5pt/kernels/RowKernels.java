@@ -31,11 +31,11 @@ final class RowKernels {
         int w0 = HostMemory.base(w);
         int y0 = HostMemory.base(y);
         int chunks = Math.min(PARALLELISM * 4, Math.max(1, out / 64));
+        float[] xs = onHeapPairs(xb, x0, rows, in);                    // [rows, in], pair order; read by all parts
         KernelTeam.run(chunks, c -> {
             int from = (int) ((long) out * c / chunks);
             int to = (int) ((long) out * (c + 1) / chunks);
             float[] lanes = new float[W];
-            float[] xs = onHeapPairs(xb, x0, rows, in);                // [rows, in], pair order
             for (int o = from; o < to; o++) {
                 int wr = w0 + o * in * 4;
                 for (int r = 0; r < rows; r++) {

@@ -86,8 +86,8 @@ final class VectorSupport {
      * and the last n mod 2W values added in order. It is the order in which a bfloat16 kernel gets its values
      * without a widening shuffle — a 2W-value load holds W ints whose low halves are the even values and high
      * halves the odd ones — and a float32 kernel, which must sum in the same order for a bfloat16 matrix to give
-     * the bits of its float32 upcast, rearranges its two loads instead (it waits on memory anyway: 27-29 GB/s
-     * against 28-29 in the natural order, machine C). x comes permuted to match, from {@link #onHeapPairs}.
+     * the bits of its float32 upcast, rearranges its two loads instead (it waits on memory anyway: 26.4-28.5 GB/s
+     * against 27.4-29.3 in the natural order, machine C). x comes permuted to match, from {@link #onHeapPairs}.
      */
     static float dotPairs(ByteBuffer w, int wt, float[] xp, int xt, int n, float[] lanes) {
         FloatVector acc = FloatVector.zero(S);
@@ -115,7 +115,8 @@ final class VectorSupport {
 
     /**
      * rows rows of n floats from byte at of b, each permuted into {@link #dotPairs}'s order (in each block of 2W,
-     * the even values, then the odd ones; the tail as it is), in this thread's scratch array (reused).
+     * the even values, then the odd ones, as dotPairs rearranges its weights; the tail as it is), in this thread's
+     * scratch array (reused): made once per product by the calling thread, read by every part.
      */
     static float[] onHeapPairs(ByteBuffer b, int at, int rows, int n) {
         float[][] holder = HEAP_PAIRS.get();
@@ -123,17 +124,17 @@ final class VectorSupport {
             holder[0] = new float[rows * n];
         }
         float[] x = holder[0];
-        int full = n - n % (2 * W);
         for (int r = 0; r < rows; r++) {
             int src = at + r * n * 4;
             int dst = r * n;
-            for (int j = 0; j < full; j += 2 * W) {
-                for (int l = 0; l < W; l++) {
-                    x[dst + j + l] = b.getFloat(src + (j + 2 * l) * 4);
-                    x[dst + j + W + l] = b.getFloat(src + (j + 2 * l + 1) * 4);
-                }
+            int j = 0;
+            for (; j <= n - 2 * W; j += 2 * W) {
+                FloatVector a = FloatVector.fromByteBuffer(S, b, src + j * 4, LE);
+                FloatVector c = FloatVector.fromByteBuffer(S, b, src + (j + W) * 4, LE);
+                a.rearrange(EVENS).blend(c.rearrange(EVENS), HIGH_HALF).intoArray(x, dst + j);
+                a.rearrange(ODDS).blend(c.rearrange(ODDS), HIGH_HALF).intoArray(x, dst + j + W);
             }
-            for (int j = full; j < n; j++) {
+            for (; j < n; j++) {
                 x[dst + j] = b.getFloat(src + j * 4);
             }
         }
