@@ -33,7 +33,8 @@ run() { # workload shape
     fi
     java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench "$1" "$onnx" "$2" "$REPS" | sed 's/^/ort /' >> "$out"
     if [ "$1" = encoder ]; then
-      # the encoder's projection GEMMs alone, ONNX Runtime's MLAS against ND4J's OpenBLAS (t5pt's), in turns
+      # the encoder's projection GEMMs alone, ONNX Runtime's MLAS against t5pt's (oneDNN's brgemm where the CPU
+      # has it) and ND4J's OpenBLAS, in turns
       OPENBLAS_THREAD_TIMEOUT=16 java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench gemm "$onnx" "$2" "$REPS" \
         | sed 's/^/gemm /' >> "$out"
     fi
@@ -72,9 +73,11 @@ if gemms:
     print("encoder projection GEMMs alone, x [rows, K]·Wᵀ, W [N, K], GFLOP/s:")
     by_shape = {}
     for r in gemms:
-        by_shape.setdefault((r["m"], r["k"], r["n"]), {})["ort" if r["impl"].startswith("onnxruntime") else "nd4j"] = r
-    for (m, k, n), pair in sorted(by_shape.items()):
-        o, j = pair.get("ort"), pair.get("nd4j")
-        print(f"  [{m}, {k}]·[{n}, {k}]ᵀ  ONNX Runtime (MLAS) {o['gflops']:6.1f}   ND4J (OpenBLAS) {j['gflops']:6.1f}")
+        impl = "ort" if r["impl"].startswith("onnxruntime") else "t5pt" if r["impl"].startswith("t5pt") else "nd4j"
+        by_shape.setdefault((r["m"], r["k"], r["n"]), {})[impl] = r
+    for (m, k, n), rs in sorted(by_shape.items()):
+        print(f"  [{m}, {k}]·[{n}, {k}]ᵀ  ONNX Runtime (MLAS) {rs['ort']['gflops']:6.1f}   "
+              f"t5pt ({rs['t5pt']['impl'].split('gemm ')[-1].rstrip(')')}) {rs['t5pt']['gflops']:6.1f}   "
+              f"ND4J (OpenBLAS) {rs['nd4j']['gflops']:6.1f}")
 PY
 rm -f "$out"

@@ -132,23 +132,24 @@ public final class KernelProfile {
         return sum;
     }
 
-    /** The step's dense product shapes, each alone, as y = x·Wᵀ into a preallocated output. */
+    /** The step's dense product shapes, each alone, as y = x·Wᵀ into a preallocated output (t5pt's GEMM). */
     private static void gemmRates(T5Config c) {
         int n = Workloads.BATCH * (Workloads.INPUT_TOKENS + Workloads.PROMPT_LENGTH);
         int t = Workloads.BATCH * Workloads.TARGET_TOKENS;
         int[][] shapes = {{n, c.dModel(), 3 * c.innerDim()}, {n, c.dModel(), c.dFf()}, {n, c.dFf(), c.dModel()},
                 {n, c.innerDim(), c.dModel()}, {t, c.dModel(), c.dModel()}, {t, c.dModel(), c.vocabSize()}};
+        Kernels kernels = Kernels.forBackend();
         for (int[] s : shapes) {
             INDArray x = Nd4j.rand(DataType.FLOAT, s[0], s[1]);
             INDArray w = Nd4j.rand(DataType.FLOAT, s[2], s[1]);
             INDArray y = Nd4j.create(DataType.FLOAT, s[0], s[2]);
             for (int i = 0; i < 3; i++) {
-                Nd4j.matmul(x, w, y, false, true, false);
+                kernels.gemm(x, w, true, y, false);
             }
             int reps = 10;
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) {
-                Nd4j.matmul(x, w, y, false, true, false);
+                kernels.gemm(x, w, true, y, false);
             }
             double ms = (System.nanoTime() - t0) / 1e6 / reps;
             System.out.printf("GEMM [%d, %d]·[%d, %d]ᵀ alone: %.2f ms, %.0f GFLOP/s%n", s[0], s[1], s[2], s[1], ms,

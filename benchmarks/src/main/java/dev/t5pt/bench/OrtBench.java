@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.t5pt.kernels.Kernels;
 import dev.t5pt.perf.Machine;
 import dev.t5pt.perf.PeakMemory;
 import dev.t5pt.perf.Repetitions;
@@ -82,8 +83,8 @@ public final class OrtBench {
 
     /**
      * y = x·Wᵀ at each matmul_KxN.onnx of dir, x [B·(P+L), K]: ONNX Runtime's MatMul (its weight a constant of the
-     * graph, which ORT may pre-pack) and Nd4j.matmul into a preallocated y (as t5pt's Linear), alternating
-     * repetitions so that both see the same machine.
+     * graph, which ORT may pre-pack), t5pt's GEMM (Kernels.gemm, as its Linear: oneDNN's brgemm where the CPU has
+     * it) and Nd4j.matmul (OpenBLAS) into a preallocated y, alternating repetitions so that all see the same machine.
      */
     private static void gemm(OrtEnvironment env, OrtSession.SessionOptions opt, Path dir, int reps) throws Exception {
         int rows = Workloads.BATCH * (Workloads.PROMPT_LENGTH + Workloads.INPUT_TOKENS);
@@ -104,6 +105,8 @@ public final class OrtBench {
             INDArray w = Nd4j.randn(DataType.FLOAT, n, k);
             INDArray y = Nd4j.create(DataType.FLOAT, rows, n);
             Runnable nd4j = () -> Nd4j.matmul(x, w, y, false, true, false);
+            Kernels kernels = Kernels.forBackend();
+            Runnable t5pt = () -> kernels.gemm(x, w, true, y, false);
             try (OrtSession s = env.createSession(graph.toString(), opt);
                  OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(xs), new long[]{rows, k})) {
                 Runnable ort = () -> {
@@ -115,15 +118,19 @@ public final class OrtBench {
                 };
                 for (int i = 0; i < 3; i++) {
                     ort.run();
+                    t5pt.run();
                     nd4j.run();
                 }
                 double[] ortMs = new double[reps];
+                double[] t5ptMs = new double[reps];
                 double[] nd4jMs = new double[reps];
                 for (int i = 0; i < reps; i++) {
                     ortMs[i] = Repetitions.timeSorted(ort, 1)[0];
+                    t5ptMs[i] = Repetitions.timeSorted(t5pt, 1)[0];
                     nd4jMs[i] = Repetitions.timeSorted(nd4j, 1)[0];
                 }
                 gemmLine("onnxruntime-java " + env.getVersion(), rows, k, n, ortMs);
+                gemmLine("t5pt gemm (" + kernels.name() + ")", rows, k, n, t5ptMs);
                 gemmLine("nd4j sgemm (OPENBLAS_CORETYPE=" + Machine.openBlasCoreType() + ")",
                         rows, k, n, nd4jMs);
             }

@@ -36,10 +36,16 @@ public interface Kernels {
     String name();
 
     /**
-     * Called before a GEMM that brings its own threads (ND4J's sgemm): the kernels' idle threads leave the
-     * cores to it instead of spinning for the next kernel. Nothing to do where the kernels keep no threads.
+     * The projections' GEMM: c = a·op(b), or c += a·op(b) with accumulate; a: [M, K]; b: [N, K] when transB
+     * (a weight in torch's [out, in] layout), else [K, N]; c: [M, N]. Here ND4J's (OpenBLAS on the CPU backend);
+     * {@link VectorKernels} uses oneDNN's brgemm kernels where the CPU has them.
      */
-    default void beforeGemm() {
+    default void gemm(INDArray a, INDArray b, boolean transB, INDArray c, boolean accumulate) {
+        if (accumulate) {
+            Nd4j.gemm(a, b, c, false, transB, 1.0, 1.0);
+        } else {
+            Nd4j.matmul(a, b, c, false, transB, false);
+        }
     }
 
     /**

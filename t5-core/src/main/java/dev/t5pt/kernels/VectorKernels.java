@@ -26,12 +26,19 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public String name() {
-        return "vector(" + VectorSupport.S.vectorBitSize() + "-bit)";
+        return "vector(" + VectorSupport.S.vectorBitSize() + "-bit), gemm " + OneDnnGemm.describe();
     }
 
+    /**
+     * oneDNN's brgemm where available ({@link OneDnnGemm}), else ND4J's sgemm. Either brings its own threads: the
+     * kernel team's idle workers park first instead of spinning beside them.
+     */
     @Override
-    public void beforeGemm() {
+    public void gemm(INDArray a, INDArray b, boolean transB, INDArray c, boolean accumulate) {
         KernelTeam.rest();
+        if (!OneDnnGemm.multiply(a, b, transB, c, accumulate)) {
+            Kernels.super.gemm(a, b, transB, c, accumulate);
+        }
     }
 
     @Override

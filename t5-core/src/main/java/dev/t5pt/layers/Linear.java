@@ -3,12 +3,11 @@ package dev.t5pt.layers;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.weights.Frozen;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A bias-free projection in torch's layout: y = x·Wᵀ with W [out, in], held as float32, bfloat16 or int8.
  * Frozen: no weight gradient. A few rows (decoding) go through the kernels' matVec, which reads any format
- * directly; more rows are one sgemm, over W itself (float32) or over its float32 upcast ({@link Upcast}).
+ * directly; more rows are one GEMM ({@link Kernels#gemm}), over W itself (float32) or over its float32 upcast ({@link Upcast}).
  */
 public record Linear(Frozen weight /* [out, in] */) {
 
@@ -30,8 +29,7 @@ public record Linear(Frozen weight /* [out, in] */) {
         if (x.size(0) <= Kernels.MATVEC_MAX_ROWS) {
             kr.matVec(x, weight, y);
         } else if (weight instanceof Frozen.F32 f) {
-            kr.beforeGemm();
-            Nd4j.matmul(x, f.array(), y, false, true, false);
+            kr.gemm(x, f.array(), true, y, false);
         } else {
             Upcast.forward(kr, weight, x, y);
         }
@@ -40,12 +38,7 @@ public record Linear(Frozen weight /* [out, in] */) {
     /** Inverts y = x·Wᵀ: dx = dy·W (or dx += dy·W when accumulating); dy: [N, out], dx: [N, in]. */
     public void backward(Kernels kr, INDArray dy, INDArray dx, boolean accumulate) {
         if (weight instanceof Frozen.F32 f) {
-            kr.beforeGemm();
-            if (accumulate) {
-                Nd4j.gemm(dy, f.array(), dx, false, false, 1.0, 1.0);
-            } else {
-                Nd4j.matmul(dy, f.array(), dx, false, false, false);
-            }
+            kr.gemm(dy, f.array(), false, dx, accumulate);
         } else {
             Upcast.backward(kr, weight, dy, dx, accumulate);
         }

@@ -9,7 +9,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Products with a compact (bfloat16 / int8) weight over many rows: W is upcast into a float32 scratch and
- * multiplied by the same sgemm as a float32 weight — the same bits for bfloat16, whose upcast is exact. The
+ * multiplied by the same GEMM as a float32 weight — the same bits for bfloat16, whose upcast is exact. The
  * upcast costs one pass over W against N·out·in multiply-adds (N = 1824 rows in a prompt-tuning step).
  * A matrix of up to {@link #CAPACITY} floats is upcast whole; a larger one (the LM head, T5-XXL's FFN) in
  * slices of its rows, each slice's product through a second scratch, so the scratch stays bounded.
@@ -71,9 +71,7 @@ final class Upcast {
     static void forward(Kernels kr, Frozen w, INDArray x, INDArray y) {
         int step = sliceRows(w);
         if (step == w.rows()) {
-            INDArray full = rows(kr, w, 0, w.rows());
-            kr.beforeGemm();
-            Nd4j.matmul(x, full, y, false, true, false);
+            kr.gemm(x, rows(kr, w, 0, w.rows()), true, y, false);
             return;
         }
         Buffers b = BUFFERS.get();
@@ -81,8 +79,7 @@ final class Upcast {
             int to = Math.min(w.rows(), from + step);
             INDArray part = b.slice(x.size(0), to - from);
             INDArray wRows = rows(kr, w, from, to);
-            kr.beforeGemm();
-            Nd4j.matmul(x, wRows, part, false, true, false);       // y[:, from:to] = x·W[from:to]ᵀ
+            kr.gemm(x, wRows, true, part, false);                   // y[:, from:to] = x·W[from:to]ᵀ
             y.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)).assign(part);
         }
     }
@@ -96,12 +93,7 @@ final class Upcast {
             INDArray wRows = rows(kr, w, from, to);
             INDArray dyPart = step == w.rows() ? dy : b.slice(dy.size(0), to - from).assign(
                     dy.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to)));
-            kr.beforeGemm();
-            if (accumulate || from > 0) {
-                Nd4j.gemm(dyPart, wRows, dx, false, false, 1.0, 1.0);               // dx += dy[:, from:to]·W[from:to]
-            } else {
-                Nd4j.matmul(dyPart, wRows, dx, false, false, false);
-            }
+            kr.gemm(dyPart, wRows, false, dx, accumulate || from > 0);  // dx (+)= dy[:, from:to]·W[from:to]
         }
     }
 }

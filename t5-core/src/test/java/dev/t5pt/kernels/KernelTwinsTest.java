@@ -328,6 +328,38 @@ class KernelTwinsTest {
         }
     }
 
+
+    /**
+     * The projections' GEMM (oneDNN where it has brgemm kernels, else OpenBLAS) against ND4J's: both layouts of
+     * b, accumulating or not, odd sizes, and a weight whose rows are strided (a column slice of a wider array).
+     */
+    @Test
+    void gemmAgreesWithNd4jInBothLayoutsAndOnStridedViews() {
+        for (int[] dims : new int[][]{{5, 3, 7}, {28, 48, 160}, {37, 100, 67}, {300, 512, 96}}) {
+            int m = dims[0], k = dims[1], n = dims[2];
+            INDArray x = randn(m, k);
+            INDArray wide = randn(n + 9, k + 5);
+            INDArray w = wide.get(NDArrayIndex.interval(4, 4 + n), NDArrayIndex.interval(2, 2 + k)); // [n, k], rows strided
+            INDArray wKn = randn(k, n);
+            for (boolean transB : new boolean[]{true, false}) {
+                INDArray b = transB ? w : wKn;
+                for (boolean accumulate : new boolean[]{false, true}) {
+                    INDArray start = randn(m, n);
+                    INDArray a = start.dup();
+                    INDArray r = start.dup();
+                    fast.gemm(x, b, transB, a, accumulate);
+                    ref.gemm(x, b, transB, r, accumulate);
+                    close(a, r, 1e-5);
+                    // the same shapes and strides in other buffers: the same bits (a bf16 weight's upcast vs the f32 weight)
+                    INDArray otherB = transB
+                            ? wide.dup().get(NDArrayIndex.interval(4, 4 + n), NDArrayIndex.interval(2, 2 + k)) : wKn.dup();
+                    INDArray a2 = start.dup();
+                    fast.gemm(x.dup(), otherB, transB, a2, accumulate);
+                    assertArrayEquals(a.data().asFloat(), a2.data().asFloat());
+                }
+            }
+        }
+    }
     @Test
     void batchedMatmulAgreesWithNd4jInEveryTransposition() {
         // odd sizes: row tails (M not a multiple of the tile's 6 rows), column tails (N not a multiple of the vector
