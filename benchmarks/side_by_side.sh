@@ -35,7 +35,7 @@ run() { # workload shape
     if [ "$1" = encoder ]; then
       # the encoder's projection GEMMs alone, ONNX Runtime's MLAS against t5pt's (oneDNN's brgemm where the CPU
       # has it) and ND4J's OpenBLAS, in turns
-      OPENBLAS_THREAD_TIMEOUT=16 java -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench gemm "$onnx" "$2" "$REPS" \
+      OPENBLAS_THREAD_TIMEOUT=16 java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar dev.t5pt.bench.OrtBench gemm "$onnx" "$2" "$REPS" \
         | sed 's/^/gemm /' >> "$out"
     fi
   fi

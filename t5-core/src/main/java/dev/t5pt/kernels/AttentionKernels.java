@@ -33,10 +33,20 @@ final class AttentionKernels {
 
     static void attention(INDArray qh, INDArray kh, INDArray vh, INDArray bias, AttentionMask mask, int heads,
                           INDArray probs, INDArray ctx, Dropout drop, INDArray dropped) {
-        // each head's softmax, dropout copy and P·V right after its scores, by the same thread, in cache
         IntConsumer softmax = softmaxOfHead(probs, bias, mask, heads);
         IntConsumer drops = dropHead(probs, drop, dropped);
-        IntConsumer context = BatchedMatmul.products(drop.active() ? dropped : probs, false, vh, false, ctx, false);
+        INDArray p = drop.active() ? dropped : probs;
+        if (BatchedMatmul.byOneDnn(false, kh, probs)) {
+            // oneDNN's batched products are faster than the fused heads below: scores, softmax, then P·V
+            BatchedMatmul.multiply(qh, false, kh, true, probs, false, g -> {
+                softmax.accept(g);
+                drops.accept(g);
+            });
+            BatchedMatmul.multiply(p, false, vh, false, ctx, false, null);
+            return;
+        }
+        // each head's softmax, dropout copy and P·V right after its scores, by the same thread, in cache
+        IntConsumer context = BatchedMatmul.products(p, false, vh, false, ctx, false);
         BatchedMatmul.multiply(qh, false, kh, true, probs, false, g -> {
             softmax.accept(g);
             drops.accept(g);

@@ -11,16 +11,18 @@ import org.bytedeco.dnnl.global.dnnl;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The projections' sgemm through oneDNN's matmul primitive where oneDNN has its brgemm kernels for this CPU
- * (AVX-512 and newer): c = a·op(b), or c += with accumulate; a: [M, K], b: [N, K] (transB) or [K, N], c: [M, N],
- * each with unit stride along its rows. On a Zen 4 core these run at 206-229 GFLOP/s on two cores for T5-small's
+ * Matrix products through oneDNN's matmul primitive where oneDNN has its brgemm kernels for this CPU (AVX-512
+ * and newer): c = op(a)·op(b), or c += with accumulate, for the projections (a: [M, K], b: [N, K] (transB) or
+ * [K, N], c: [M, N]) and the attention's batched products (the same with a leading batch index), any strides. On a Zen 4 core these run at 206-229 GFLOP/s on two cores for T5-small's
  * projection shapes where ND4J's OpenBLAS runs at 165-207 (benchmarks/SPEED_LOG.md, sixteenth session).
- * Elsewhere (no brgemm for the CPU or for the arrays' strides, oneDNN not loadable) {@link #multiply} returns
- * false and the caller uses ND4J's GEMM.
+ * Elsewhere (no brgemm for the CPU or for the arrays' strides, oneDNN not loadable, or the JVM started with
+ * {@code -Dt5pt.onednn=false}) {@link #multiply} returns false and the caller computes the product itself (ND4J's
+ * GEMM, t5pt's batched kernel).
  *
  * <p>A primitive is made once per shape and strides and kept per thread, with its memory objects: a call then
  * only points them at the arrays' buffers (oneDNN's memory objects and streams are not to be shared between
@@ -57,15 +59,20 @@ final class OneDnnGemm {
         return ENGINE == null ? "openblas" : "onednn " + IMPL;
     }
 
+    /** A dense float32 [rows, cols] memory descriptor. */
+    private static memory.desc desc(long rows, long cols) {
+        return new memory.desc(new long[]{rows, cols}, memory.data_type.f32, memory.format_tag.ab);
+    }
+
     private static engine openEngine(String[] impl) {
-        if (Boolean.getBoolean("t5pt.gemm.openblas") || !"amd64".equals(System.getProperty("os.arch"))) {
+        if (!Boolean.parseBoolean(System.getProperty("t5pt.onednn", "true")) || !"amd64".equals(System.getProperty("os.arch"))) {
             return null;
         }
         try {
             engine e = new engine(engine.kind.cpu, 0);
             // a probe: the implementation oneDNN picks for a projection-sized product on this CPU
             matmul.primitive_desc pd = new matmul.primitive_desc(new matmul.desc(
-                    desc(256, 512, 512, 1), desc(512, 512, 1, 512), desc(256, 512, 512, 1)), e);
+                    desc(256, 512), desc(512, 512), desc(256, 512)), e);
             impl[0] = pd.impl_info_str().getString();
             return impl[0].startsWith("brg") ? e : null;
         } catch (Throwable t) { // no native library for this platform, or it fails to load: ND4J's GEMM then
@@ -75,14 +82,29 @@ final class OneDnnGemm {
 
     /** c (+)= a·op(b) through oneDNN when it can; false (nothing written) when the caller must use ND4J. */
     static boolean multiply(INDArray a, INDArray b, boolean transB, INDArray c, boolean accumulate) {
-        if (ENGINE == null || a.rank() != 2 || b.rank() != 2 || c.rank() != 2
+        return multiply(a, false, b, transB, c, accumulate);
+    }
+
+    /**
+     * c (+)= op(a)·op(b) for matrices (rank 2) or batches of them (rank 3, one product per leading index, the
+     * three batch sizes equal); op transposes when asked, which only swaps strides. False (nothing written) when
+     * the caller must compute it otherwise.
+     */
+    static boolean multiply(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean accumulate) {
+        int r = c.rank();
+        if (ENGINE == null || (r != 2 && r != 3) || a.rank() != r || b.rank() != r
+                || (r == 3 && (a.size(0) != c.size(0) || b.size(0) != c.size(0)))
                 || a.dataType() != DataType.FLOAT || b.dataType() != DataType.FLOAT || c.dataType() != DataType.FLOAT
-                || !unitColumns(a) || !unitColumns(b) || !unitColumns(c)) {
+                || !unitStride(a) || !unitStride(b) || !unitStride(c)) {
             return false;
         }
-        long m = a.size(0), k = a.size(1), n = transB ? b.size(0) : b.size(1);
-        Shape s = new Shape(m, k, n, a.stride(0), b.stride(0), transB, c.stride(0), accumulate);
-        Prepared p = THREAD.get().prepared(s);
+        // the key: for each of src, weights, dst its dims then strides (batch first when rank 3), then accumulate
+        long[] key = new long[6 * r + 1];
+        layout(a, transA, key, 0);
+        layout(b, transB, key, 2 * r);
+        layout(c, false, key, 4 * r);
+        key[6 * r] = accumulate ? 1 : 0;
+        Prepared p = THREAD.get().prepared(new Shape(key));
         if (p == NOT_HERE) {
             return false;
         }
@@ -94,13 +116,48 @@ final class OneDnnGemm {
         return true;
     }
 
-    /** Unit stride along the columns (any row stride), or a single column. */
-    private static boolean unitColumns(INDArray x) {
-        return x.size(1) == 1 || x.stride(1) == 1;
+    /** Each matrix of x is stored by rows or by columns (unit stride along one of its two dimensions). */
+    private static boolean unitStride(INDArray x) {
+        int r = x.rank();
+        return x.stride(r - 1) == 1 || x.stride(r - 2) == 1 || x.size(r - 1) == 1 || x.size(r - 2) == 1;
     }
 
-    /** What a primitive is made for: sizes, row strides, b's layout, accumulation. */
-    private record Shape(long m, long k, long n, long aRow, long bRow, boolean transB, long cRow, boolean accumulate) {
+    /** x's dims then strides into key[at..], its last two swapped when transposed. */
+    private static void layout(INDArray x, boolean transposed, long[] key, int at) {
+        int r = x.rank();
+        for (int i = 0; i < r; i++) {
+            int from = transposed && i >= r - 2 ? 2 * r - 3 - i : i;
+            key[at + i] = x.size(from);
+            key[at + r + i] = x.size(from) == 1 ? 1 : x.stride(from);
+        }
+    }
+
+    /** What a primitive is made for: src, weights and dst dims and strides, and accumulation (see multiply). */
+    private record Shape(long[] key) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && Arrays.equals(key, s.key);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(key);
+        }
+
+        int rank() {
+            return (key.length - 1) / 6;
+        }
+
+        memory.desc desc(int which) {
+            int r = rank();
+            int at = 2 * r * which;
+            return new memory.desc(Arrays.copyOfRange(key, at, at + r), memory.data_type.f32,
+                    Arrays.copyOfRange(key, at + r, at + 2 * r));
+        }
+
+        boolean accumulate() {
+            return key[key.length - 1] != 0;
+        }
     }
 
     /** One shape's primitive, the memory objects its calls point at the arrays, and their argument map. */
@@ -127,12 +184,11 @@ final class OneDnnGemm {
         }
 
         private Prepared prepare(Shape s) {
-            memory.desc src = desc(s.m, s.k, s.aRow, 1);
-            // b as oneDNN's [K, N] weights: b [N, K] read transposed (strides 1, bRow), or b [K, N] as it is
-            memory.desc weights = s.transB ? desc(s.k, s.n, 1, s.bRow) : desc(s.k, s.n, s.bRow, 1);
-            memory.desc dst = desc(s.m, s.n, s.cRow, 1);
+            memory.desc src = s.desc(0);
+            memory.desc weights = s.desc(1); // oneDNN's [K, N]: b [N, K] read transposed through its strides
+            memory.desc dst = s.desc(2);
             primitive_attr attr = new primitive_attr();
-            if (s.accumulate) {
+            if (s.accumulate()) {
                 post_ops sum = new post_ops();
                 sum.append_sum(); // scale 1: c += a·op(b)
                 attr.set_post_ops(sum);
@@ -152,8 +208,4 @@ final class OneDnnGemm {
         }
     }
 
-    /** A float32 [rows, cols] memory descriptor with the given strides (in elements). */
-    private static memory.desc desc(long rows, long cols, long rowStride, long colStride) {
-        return new memory.desc(new long[]{rows, cols}, memory.data_type.f32, new long[]{rowStride, colStride});
-    }
 }
