@@ -49,6 +49,15 @@ public interface Kernels {
     }
 
     /**
+     * y = x·Wᵀ for a frozen float32 weight (never written while the model lives): the projections' forward GEMM;
+     * x: [N, in], w: [out, in], y: [N, out]. {@link VectorKernels} multiplies through a copy of W packed once
+     * for oneDNN where the CPU has its brgemm kernels.
+     */
+    default void project(INDArray x, INDArray w, INDArray y) {
+        gemm(x, w, true, y, false);
+    }
+
+    /**
      * y = x·Wᵀ for a few rows (decoding: one token per batch row), where a general GEMM is bound by its call
      * overhead and a single thread's memory bandwidth. x: [N, in]; w: [out, in]; y: [N, out].
      */

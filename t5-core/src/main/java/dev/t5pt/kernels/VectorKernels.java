@@ -42,6 +42,14 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void project(INDArray x, INDArray w, INDArray y) {
+        KernelTeam.rest();
+        if (!OneDnnGemm.project(x, w, y)) {
+            gemm(x, w, true, y, false);
+        }
+    }
+
+    @Override
     public void batchedMatmul(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, boolean add) {
         BatchedMatmul.multiply(a, transA, b, transB, c, add, null);
     }

@@ -29,7 +29,7 @@ public record Linear(Frozen weight /* [out, in] */) {
         if (x.size(0) <= Kernels.MATVEC_MAX_ROWS) {
             kr.matVec(x, weight, y);
         } else if (weight instanceof Frozen.F32 f) {
-            kr.gemm(x, f.array(), true, y, false);
+            kr.project(x, f.array(), y);
         } else {
             Upcast.forward(kr, weight, x, y);
         }

@@ -356,6 +356,19 @@ class KernelTwinsTest {
                     INDArray a2 = start.dup();
                     fast.gemm(x.dup(), otherB, transB, a2, accumulate);
                     assertArrayEquals(a.data().asFloat(), a2.data().asFloat());
+                    if (transB && !accumulate) {
+                        // a frozen weight's projection (oneDNN: through a packed copy of it, made on first use):
+                        // the bits of the GEMM over the same weight stored densely (a bf16 weight's f32 upcast)
+                        INDArray dense = b.dup();
+                        INDArray viaGemm = Nd4j.create(DataType.FLOAT, m, n);
+                        fast.gemm(x, dense, true, viaGemm, false);
+                        for (int twice = 0; twice < 2; twice++) {
+                            INDArray p = Nd4j.create(DataType.FLOAT, m, n);
+                            fast.project(x, dense, p);
+                            assertArrayEquals(viaGemm.data().asFloat(), p.data().asFloat(), "project " + m + "x" + k + "x" + n);
+                            close(p, r, 1e-5);
+                        }
+                    }
                 }
             }
         }
