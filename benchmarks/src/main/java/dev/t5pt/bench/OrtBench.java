@@ -83,8 +83,9 @@ public final class OrtBench {
 
     /**
      * y = x·Wᵀ at each matmul_KxN.onnx of dir, x [B·(P+L), K]: ONNX Runtime's MatMul (its weight a constant of the
-     * graph, which ORT may pre-pack), t5pt's GEMM (Kernels.gemm, as its Linear: oneDNN's brgemm where the CPU has
-     * it) and Nd4j.matmul (OpenBLAS) into a preallocated y, alternating repetitions so that all see the same machine.
+     * graph, which ORT may pre-pack), t5pt's (Kernels.project, as its Linear's float32 forward: oneDNN's brgemm
+     * over a packed W where the CPU has it) and Nd4j.matmul (OpenBLAS) into a preallocated y, alternating
+     * repetitions so that all see the same machine.
      */
     private static void gemm(OrtEnvironment env, OrtSession.SessionOptions opt, Path dir, int reps) throws Exception {
         int rows = Workloads.BATCH * (Workloads.PROMPT_LENGTH + Workloads.INPUT_TOKENS);
@@ -106,7 +107,7 @@ public final class OrtBench {
             INDArray y = Nd4j.create(DataType.FLOAT, rows, n);
             Runnable nd4j = () -> Nd4j.matmul(x, w, y, false, true, false);
             Kernels kernels = Kernels.forBackend();
-            Runnable t5pt = () -> kernels.gemm(x, w, true, y, false);
+            Runnable t5pt = () -> kernels.project(x, w, y);
             try (OrtSession s = env.createSession(graph.toString(), opt);
                  OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(xs), new long[]{rows, k})) {
                 Runnable ort = () -> {
@@ -130,7 +131,7 @@ public final class OrtBench {
                     nd4jMs[i] = Repetitions.timeSorted(nd4j, 1)[0];
                 }
                 gemmLine("onnxruntime-java " + env.getVersion(), rows, k, n, ortMs);
-                gemmLine("t5pt gemm (" + kernels.name() + ")", rows, k, n, t5ptMs);
+                gemmLine("t5pt project (" + kernels.name() + ")", rows, k, n, t5ptMs);
                 gemmLine("nd4j sgemm (OPENBLAS_CORETYPE=" + Machine.openBlasCoreType() + ")",
                         rows, k, n, nd4jMs);
             }
