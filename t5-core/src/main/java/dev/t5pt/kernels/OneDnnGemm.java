@@ -19,8 +19,9 @@ import java.util.Map;
 /**
  * Matrix products through oneDNN's matmul primitive where oneDNN has its brgemm kernels for this CPU (AVX-512
  * and newer): c = op(a)·op(b), or c += with accumulate, for the projections (a: [M, K], b: [N, K] (transB) or
- * [K, N], c: [M, N]) and the attention's batched products (the same with a leading batch index), any strides. On a Zen 4 core these run at 206-229 GFLOP/s on two cores for T5-small's
- * projection shapes where ND4J's OpenBLAS runs at 165-207 (benchmarks/SPEED_LOG.md, sixteenth session).
+ * [K, N], c: [M, N]) and the attention's batched products (the same with a leading batch index), any strides
+ * with a unit one in each matrix. On a two-core Zen 4 these run at 206-229 GFLOP/s for T5-small's projection
+ * shapes where ND4J's OpenBLAS runs at 165-207 (benchmarks/SPEED_LOG.md, sixteenth session).
  * Elsewhere (no brgemm for the CPU or for the arrays' strides, oneDNN not loadable, or the JVM started with
  * {@code -Dt5pt.onednn=false}) {@link #multiply} returns false and the caller computes the product itself (ND4J's
  * GEMM, t5pt's batched kernel).
@@ -69,7 +70,8 @@ final class OneDnnGemm {
     }
 
     private static engine openEngine(String[] impl) {
-        if (!Boolean.parseBoolean(System.getProperty("t5pt.onednn", "true")) || !"amd64".equals(System.getProperty("os.arch"))) {
+        boolean wanted = Boolean.parseBoolean(System.getProperty("t5pt.onednn", "true"));
+        if (!wanted || !"amd64".equals(System.getProperty("os.arch"))) { // the natives shipped: Linux x86-64
             return null;
         }
         try {
