@@ -6,12 +6,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The row-wise operations T5 needs beyond matrix products, each forward with its backward beside it.
- * All arrays are FLOAT, 'c'-ordered and contiguous. Legend: N rows, D d_model, F d_ff, B batch, H heads,
- * Lq/Lk query/key lengths, K d_kv, I = H·K, V vocabulary.
+ * The operations T5 needs: the row-wise ones, each forward with its backward beside it, and the matrix products
+ * (the projections' GEMM, few-row products, the attention's batched products). All arrays are FLOAT, 'c'-ordered
+ * and contiguous unless a method says otherwise. Legend: N rows, D d_model, F d_ff, B batch, H heads, Lq/Lk
+ * query/key lengths, K d_kv, I = H·K, V vocabulary.
  *
  * <p>Two implementations: {@link Nd4jKernels} composes ND4J ops and runs on any backend (the reference);
- * {@link VectorKernels} runs the JDK Vector API over the CPU buffers (fast). {@link #forBackend()} picks.
+ * {@link VectorKernels} runs the JDK Vector API over the CPU buffers, and oneDNN's brgemm for the products where
+ * the CPU has it (fast). {@link #forBackend()} picks.
  */
 public interface Kernels {
 
