@@ -330,6 +330,28 @@ class KernelTwinsTest {
 
 
     /**
+     * A float32 weight's projection (packed for oneDNN where it is used) gives the bits of the GEMM over the same
+     * dense weight — what a bfloat16 weight's upcast runs — for widths that are and are not multiples of a vector,
+     * up to T5-base's d_ff: the bf16-held-equals-f32 contract for any model's shapes.
+     */
+    @Test
+    void projectGivesTheGemmsBitsForManyShapes() {
+        int[] ns = {7, 48, 96, 144, 160, 512};
+        for (int k : new int[]{8, 20, 40, 44, 48, 100, 384, 640, 3072}) {
+            for (int m : new int[]{5, 28, 228}) {
+                int n = ns[rnd.nextInt(ns.length)];
+                INDArray x = randn(m, k);
+                INDArray w = randn(n, k);
+                INDArray viaProject = Nd4j.create(DataType.FLOAT, m, n);
+                INDArray viaGemm = Nd4j.create(DataType.FLOAT, m, n);
+                fast.project(x, w, viaProject);
+                fast.gemm(x, w, true, viaGemm, false);
+                assertArrayEquals(viaGemm.data().asFloat(), viaProject.data().asFloat(), m + "x" + k + "x" + n);
+            }
+        }
+    }
+
+    /**
      * The projections' GEMM (oneDNN where it has brgemm kernels, else OpenBLAS) against ND4J's: both layouts of
      * b, accumulating or not, odd sizes, and a weight whose rows are strided (a column slice of a wider array).
      */
