@@ -132,7 +132,10 @@ public final class KernelProfile {
         return sum;
     }
 
-    /** The step's dense product shapes, each alone, as y = x·Wᵀ into a preallocated output (t5pt's GEMM). */
+    /**
+     * The step's dense product shapes, each alone, as y = x·Wᵀ into a preallocated output (t5pt's float32
+     * projection, as Linear runs it).
+     */
     private static void gemmRates(T5Config c) {
         int n = Workloads.BATCH * (Workloads.INPUT_TOKENS + Workloads.PROMPT_LENGTH);
         int t = Workloads.BATCH * Workloads.TARGET_TOKENS;
@@ -144,12 +147,12 @@ public final class KernelProfile {
             INDArray w = Nd4j.rand(DataType.FLOAT, s[2], s[1]);
             INDArray y = Nd4j.create(DataType.FLOAT, s[0], s[2]);
             for (int i = 0; i < 3; i++) {
-                kernels.gemm(x, w, true, y, false);
+                kernels.project(x, w, y);
             }
             int reps = 10;
             long t0 = System.nanoTime();
             for (int i = 0; i < reps; i++) {
-                kernels.gemm(x, w, true, y, false);
+                kernels.project(x, w, y);
             }
             double ms = (System.nanoTime() - t0) / 1e6 / reps;
             System.out.printf("GEMM [%d, %d]·[%d, %d]ᵀ alone: %.2f ms, %.0f GFLOP/s%n", s[0], s[1], s[2], s[1], ms,

@@ -7,7 +7,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A bias-free projection in torch's layout: y = x·Wᵀ with W [out, in], held as float32, bfloat16 or int8.
  * Frozen: no weight gradient. A few rows (decoding) go through the kernels' matVec, which reads any format
- * directly; more rows are one GEMM ({@link Kernels#gemm}), over W itself (float32) or over its float32 upcast ({@link Upcast}).
+ * directly; more rows are one GEMM, over W itself (float32: {@link Kernels#project}) or over its float32 upcast
+ * ({@link Upcast}, through {@link Kernels#gemm}).
  */
 public record Linear(Frozen weight /* [out, in] */) {
 
