@@ -327,10 +327,24 @@ final class BatchedMatmul {
     private static void fewRows(ByteBuffer ab, int aAt, boolean transA, ByteBuffer bb, int bAt, boolean transB,
                                 ByteBuffer cb, int cAt, int m, int k, int cols, boolean add) {
         float[] lanes = new float[W];
+        float[] dots = new float[4];
         for (int r = 0; r < m; r++) {
             int cRow = cAt + 4 * r * cols;
             if (transB) {
-                for (int j = 0; j < cols; j++) {
+                int j = 0;
+                if (!transA) {
+                    // four rows of b per pass over a's row: each load of a serves four dot products, each summed
+                    // in the one-row order below, so the same bits (decoding's q·Kᵀ over 8 heads × 128 keys of 64:
+                    // 18 against 11.5 µs per call)
+                    for (; j + 4 <= cols; j += 4) {
+                        fourDots(ab, aAt + 4 * r * k, bb, bAt + 4 * j * k, k, lanes, dots);
+                        for (int i = 0; i < 4; i++) {
+                            int at = cRow + 4 * (j + i);
+                            cb.putFloat(at, add ? cb.getFloat(at) + dots[i] : dots[i]);
+                        }
+                    }
+                }
+                for (; j < cols; j++) {
                     int bRow = bAt + 4 * j * k;
                     FloatVector acc = FloatVector.zero(S);
                     int kk = 0;
@@ -394,6 +408,42 @@ final class BatchedMatmul {
                     cb.putFloat(cRow + 4 * j, add ? cb.getFloat(cRow + 4 * j) + sum : sum);
                 }
             }
+        }
+    }
+
+    /**
+     * The four dot products of a's row at byte aAt with b's rows at byte bAt (k floats each, one after another),
+     * into out[0..3]: a vector FMA chain along k, its lanes summed in order, then the tail — the order of one
+     * row at a time in {@link #fewRows}.
+     */
+    private static void fourDots(ByteBuffer ab, int aAt, ByteBuffer bb, int bAt, int k, float[] lanes, float[] out) {
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int row = 4 * k;
+        int kk = 0;
+        for (; kk <= k - W; kk += W) {
+            FloatVector x = FloatVector.fromByteBuffer(S, ab, aAt + 4 * kk, LE);
+            acc0 = x.fma(FloatVector.fromByteBuffer(S, bb, bAt + 4 * kk, LE), acc0);
+            acc1 = x.fma(FloatVector.fromByteBuffer(S, bb, bAt + row + 4 * kk, LE), acc1);
+            acc2 = x.fma(FloatVector.fromByteBuffer(S, bb, bAt + 2 * row + 4 * kk, LE), acc2);
+            acc3 = x.fma(FloatVector.fromByteBuffer(S, bb, bAt + 3 * row + 4 * kk, LE), acc3);
+        }
+        acc0.intoArray(lanes, 0);
+        out[0] = VectorMath.sum(lanes);
+        acc1.intoArray(lanes, 0);
+        out[1] = VectorMath.sum(lanes);
+        acc2.intoArray(lanes, 0);
+        out[2] = VectorMath.sum(lanes);
+        acc3.intoArray(lanes, 0);
+        out[3] = VectorMath.sum(lanes);
+        for (int i = 0; i < 4; i++) {
+            float sum = out[i];
+            for (int t = kk; t < k; t++) {
+                sum += ab.getFloat(aAt + 4 * t) * bb.getFloat(bAt + i * row + 4 * t);
+            }
+            out[i] = sum;
         }
     }
 }

@@ -24,6 +24,12 @@ class KernelTwinsTest {
         return Nd4j.randn(DataType.FLOAT, shape);
     }
 
+    /** The same shape and the same floats, bit for bit (INDArray.equals allows a difference of 1e-5). */
+    static void sameBits(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        assertArrayEquals(expected.dup('c').data().asFloat(), actual.dup('c').data().asFloat(), what);
+    }
+
     static void close(INDArray a, INDArray b, double tol) {
         assertEquals(a.shapeInfoToString().split("Rank")[0], b.shapeInfoToString().split("Rank")[0]);
         double err = a.sub(b).amaxNumber().doubleValue() / Math.max(1e-30, b.amaxNumber().doubleValue());
@@ -77,7 +83,7 @@ class KernelTwinsTest {
                         fast.attentionProbs(q, k, rowBias, m, heads, fused);
                         fast.batchedMatmul(q, false, k, true, steps);
                         fast.softmax(steps, rowBias, m, heads);
-                        assertEquals(steps, fused, "fused attention probabilities");
+                        sameBits(steps, fused, "fused attention probabilities");
                         ref.attentionProbs(q, k, rowBias, m, heads, twin);
                         close(fused, twin, 1e-5);
                         // and with P·V a head at a time: the floats of attentionProbs then batchedMatmul
@@ -87,8 +93,8 @@ class KernelTwinsTest {
                         INDArray ctxTwin = Nd4j.create(DataType.FLOAT, batch * heads, rows, 16);
                         fast.attention(q, k, v, rowBias, m, heads, fused, ctx);
                         fast.batchedMatmul(steps, false, v, false, ctxSteps);
-                        assertEquals(steps, fused, "probabilities kept by the fused attention");
-                        assertEquals(ctxSteps, ctx, "fused attention context");
+                        sameBits(steps, fused, "probabilities kept by the fused attention");
+                        sameBits(ctxSteps, ctx, "fused attention context");
                         ref.attention(q, k, v, rowBias, m, heads, twin, ctxTwin);
                         close(ctx, ctxTwin, 1e-5);
                     }
@@ -118,10 +124,10 @@ class KernelTwinsTest {
             INDArray b = Nd4j.create(DataType.FLOAT, 3, n);
             fast.add(x, y, a);
             ref.add(x, y, b);
-            assertEquals(b, a);
+            sameBits(b, a, "add");
             INDArray inPlace = x.dup();
             fast.add(inPlace, y, inPlace);
-            assertEquals(b, inPlace);
+            sameBits(b, inPlace, "add in place");
         }
     }
 
@@ -133,7 +139,7 @@ class KernelTwinsTest {
             INDArray b = x.dup();
             fast.relu(a);
             ref.relu(b);
-            assertEquals(b, a);
+            sameBits(b, a, "relu");
             INDArray lin = randn(3, n);
             INDArray oa = Nd4j.create(DataType.FLOAT, 3, n);
             INDArray ob = Nd4j.create(DataType.FLOAT, 3, n);
@@ -159,13 +165,13 @@ class KernelTwinsTest {
         INDArray b = Nd4j.create(DataType.FLOAT, batch * heads, 7, k);
         fast.splitHeads(src, 0, a, batch, 2);
         ref.splitHeads(src, 0, b, batch, 2);
-        assertEquals(b, a);
+        sameBits(b, a, "split heads");
         INDArray heads3 = randn(batch * heads, len, k);
         INDArray ma = Nd4j.create(DataType.FLOAT, batch * len, heads * k);
         INDArray mb = Nd4j.create(DataType.FLOAT, batch * len, heads * k);
         fast.mergeHeads(heads3, ma, 0, batch);
         ref.mergeHeads(heads3, mb, 0, batch);
-        assertEquals(mb, ma);
+        sameBits(mb, ma, "merge heads");
         // a fused Q|K|V row layout: three head groups side by side, each split and merged at its column
         INDArray fused = randn(batch * len, 3 * heads * k);
         for (int g = 0; g < 3; g++) {
@@ -173,12 +179,12 @@ class KernelTwinsTest {
             INDArray fb = Nd4j.create(DataType.FLOAT, batch * heads, len, k);
             fast.splitHeads(fused, g * heads * k, fa, batch, 0);
             ref.splitHeads(fused, g * heads * k, fb, batch, 0);
-            assertEquals(fb, fa);
+            sameBits(fb, fa, "split from a fused row");
             INDArray back = Nd4j.create(DataType.FLOAT, batch * len, 3 * heads * k);
             INDArray backRef = Nd4j.create(DataType.FLOAT, batch * len, 3 * heads * k);
             fast.mergeHeads(fa, back, g * heads * k, batch);
             ref.mergeHeads(fb, backRef, g * heads * k, batch);
-            assertEquals(backRef, back);
+            sameBits(backRef, back, "merge into a fused row");
             INDArray cols = fused.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
                     org.nd4j.linalg.indexing.NDArrayIndex.interval(g * heads * k, (g + 1) * heads * k));
             assertEquals(cols, back.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
@@ -190,11 +196,11 @@ class KernelTwinsTest {
         INDArray gb = Nd4j.create(DataType.FLOAT, 6, 6);
         fast.gatherRows(table, ids, ga, 1);
         ref.gatherRows(table, ids, gb, 1);
-        assertEquals(gb, ga);
+        sameBits(gb, ga, "gather rows");
         INDArray rows = randn(2, 6);
         fast.copyRows(rows, ga, 4);
         ref.copyRows(rows, gb, 4);
-        assertEquals(gb, ga);
+        sameBits(gb, ga, "copy rows");
         // a row view of a larger buffer (offset ≠ 0) as destination
         INDArray big = Nd4j.create(DataType.FLOAT, 20, 6);
         INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(10, 16), org.nd4j.linalg.indexing.NDArrayIndex.all());
@@ -262,7 +268,7 @@ class KernelTwinsTest {
             INDArray b = dy.dup();
             fast.reluBackward(y, a);
             ref.reluBackward(y, b);
-            assertEquals(b, a);
+            assertEquals(b, a, "relu backward"); // values: ND4J's twin gives −0 where t5pt writes +0
             INDArray g = randn(2, n).muli(3);
             INDArray lin = randn(2, n);
             INDArray ga = Nd4j.create(DataType.FLOAT, 2, n);
@@ -304,7 +310,8 @@ class KernelTwinsTest {
         INDArray tailRef = tail.dup();
         fast.dropout(tail, 0.25f, 1234L, 100L * 300);
         ref.dropout(tailRef, 0.25f, 1234L, 100L * 300);
-        assertEquals(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(100, 300), org.nd4j.linalg.indexing.NDArrayIndex.all()), tail);
+        sameBits(a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(100, 300), org.nd4j.linalg.indexing.NDArrayIndex.all()), tail,
+                "a slice dropped at its offset");
         assertEquals(tail, tailRef);
         double dropped = a.eq(0).castTo(DataType.FLOAT).meanNumber().doubleValue();
         assertEquals(0.25, dropped, 0.02);
@@ -417,9 +424,27 @@ class KernelTwinsTest {
                     close(x, y, 1e-5);
                     INDArray again = Nd4j.valueArrayOf(new long[]{n, m, cols}, Float.NaN, DataType.FLOAT);
                     fast.batchedMatmul(a, ta, b, tb, again);
-                    assertEquals(x, again, "bit-reproducible");
+                    sameBits(x, again, "bit-reproducible");
                     addsLikeNd4j(a, ta, b, tb, randn(n, m, cols));
                 }
+            }
+        }
+    }
+
+    @Test
+    void fewRowDotProductsGiveTheBitsOfOneKeyAtATime() {
+        // decoding's q·Kᵀ takes four keys per pass over q; each score must be what that key alone gives
+        for (int k : new int[]{5, 16, 64, 70}) {
+            INDArray q = randn(3, 2, k);
+            INDArray keys = randn(3, 11, k);
+            INDArray all = Nd4j.create(DataType.FLOAT, 3, 2, 11);
+            fast.batchedMatmul(q, false, keys, true, all);
+            for (int j = 0; j < 11; j++) {
+                INDArray one = Nd4j.create(DataType.FLOAT, 3, 2, 1);
+                fast.batchedMatmul(q, false, keys.get(NDArrayIndex.all(), NDArrayIndex.interval(j, j + 1),
+                        NDArrayIndex.all()).dup(), true, one);
+                sameBits(one, all.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(j, j + 1)),
+                        "k " + k + ", key " + j);
             }
         }
     }
@@ -461,7 +486,7 @@ class KernelTwinsTest {
             fast.batchedMatmul(steps[0], true, q, false, steps[2]);
             ref.attentionBackward(dCtx, probs, q, k, v, twin[0], twin[1], twin[2], twin[3]);
             for (int i = 0; i < 4; i++) {
-                assertEquals(steps[i], fused[i], "output " + i + " of " + java.util.Arrays.toString(d));
+                sameBits(steps[i], fused[i], "output " + i + " of " + java.util.Arrays.toString(d));
                 close(fused[i], twin[i], 1e-5);
             }
             // with dropout on P: the ND4J twin's steps, the masks counted over the whole array
