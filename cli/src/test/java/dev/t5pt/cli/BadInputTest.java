@@ -51,6 +51,15 @@ class BadInputTest {
     }
 
     @Test
+    void keepF32NameThatMatchesNothing() throws IOException {
+        Path model = copyModel();
+        Cli r = Cli.run("dump", "--model", model.toString(), "--inputs", model.resolve("cases.safetensors").toString(),
+                "--out", tmp.resolve("out.safetensors").toString(), "--weights", "int8", "--keep-f32", "wo,w0");
+        assertOneClearError(r, "w0", "model.safetensors", "wo");
+        assertFalse(Files.exists(tmp.resolve("out.safetensors")), "nothing written");
+    }
+
+    @Test
     void benchDropoutOutsideItsRange() {
         Cli r = Cli.run("bench", "step", "--dropout", "1.5");
         assertNotEquals(0, r.code(), "exit code");

@@ -77,6 +77,22 @@ public final class WeightStore implements WeightSource, Closeable {
         return fileOf.keySet();
     }
 
+    /** Every name a lookup finds: the stored keys, and the canonical names of stored aliases. */
+    public Set<String> names() {
+        Set<String> out = new TreeSet<>(fileOf.keySet());
+        for (String canonical : ALIASES.keySet()) {
+            if (resolve(canonical) != null) {
+                out.add(canonical);
+            }
+        }
+        return out;
+    }
+
+    /** Where the keys are listed: the single file, or the shards' index. */
+    public Path location() {
+        return Path.of(where());
+    }
+
     /** The file that stores {@code key} (exactly that stored key, no alias lookup); null if none. */
     public SafetensorsFile fileOf(String key) {
         return fileOf.get(key);

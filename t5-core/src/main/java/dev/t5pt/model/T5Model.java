@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -97,7 +98,28 @@ public final class T5Model {
         }
         T5Config config = T5Config.load(dir.resolve("config.json"));
         try (WeightStore store = WeightStore.open(dir)) {
+            checkKeepPatterns(held, store);
             return ModelLoader.build(config, store, kernels, held);
+        }
+    }
+
+    /** Every keep-in-float32 pattern names a part of this checkpoint (lm_head included: a tied embedding is held as it). */
+    private static void checkKeepPatterns(WeightOptions held, WeightStore store) {
+        java.util.Set<String> names = new java.util.TreeSet<>(store.names());
+        names.add("lm_head.weight");
+        List<String> unmatched = held.unmatched(names);
+        if (!unmatched.isEmpty()) {
+            java.util.Set<String> parts = new java.util.TreeSet<>();
+            for (String n : names) {
+                for (String part : n.split("\\.")) {
+                    if (!part.chars().allMatch(Character::isDigit) && !part.equals("weight")) {
+                        parts.add(part);
+                    }
+                }
+            }
+            throw new IllegalArgumentException("keep in float32: " + String.join(", ", unmatched)
+                    + (unmatched.size() == 1 ? " names" : " name") + " no tensor of " + store.location()
+                    + " (a name is a dot-separated part of a key; this checkpoint's: " + String.join(", ", parts) + ")");
         }
     }
 

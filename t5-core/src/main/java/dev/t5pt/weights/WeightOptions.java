@@ -26,6 +26,16 @@ public record WeightOptions(WeightFormat format, List<String> keepF32) implement
         return new WeightOptions(format, format == WeightFormat.INT8 ? List.of("shared") : List.of());
     }
 
+    /**
+     * The keep patterns that match no component of any of the given keys (a misspelt name would keep nothing),
+     * in the order given.
+     */
+    public List<String> unmatched(java.util.Collection<String> keys) {
+        return keepF32.stream()
+                .filter(p -> keys.stream().noneMatch(k -> ("." + k + ".").contains("." + p + ".")))
+                .toList();
+    }
+
     /** The format asked for the matrix stored under key (F32 where a keep pattern matches). */
     public WeightFormat formatOf(String key) {
         String dotted = "." + key + ".";

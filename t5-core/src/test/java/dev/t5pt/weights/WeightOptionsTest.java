@@ -39,4 +39,13 @@ class WeightOptionsTest {
         assertEquals(WeightFormat.F32, WeightOptions.of(WeightFormat.INT8).formatOf("shared.weight"));
         assertEquals(WeightFormat.BF16, WeightOptions.of(WeightFormat.BF16).formatOf("shared.weight"));
     }
+
+    @Test
+    void unmatchedPatternsAreTheOnesNamingNoKey() {
+        List<String> keys = List.of("shared.weight", "decoder.block.0.layer.2.DenseReluDense.wo.weight", "lm_head.weight");
+        assertEquals(List.of(), new WeightOptions(WeightFormat.INT8, List.of("wo", "lm_head", "DenseReluDense")).unmatched(keys));
+        assertEquals(List.of("w0", "dense"), new WeightOptions(WeightFormat.INT8, List.of("w0", "wo", "dense")).unmatched(keys),
+                "whole components only, case as written");
+        assertEquals(List.of("o"), new WeightOptions(WeightFormat.INT8, List.of("o")).unmatched(keys), "wo is not o");
+    }
 }
