@@ -77,17 +77,6 @@ public final class WeightStore implements WeightSource, Closeable {
         return fileOf.keySet();
     }
 
-    /** Every name a lookup finds: the stored keys, and the canonical names of stored aliases. */
-    public Set<String> names() {
-        Set<String> out = new TreeSet<>(fileOf.keySet());
-        for (String canonical : ALIASES.keySet()) {
-            if (resolve(canonical) != null) {
-                out.add(canonical);
-            }
-        }
-        return out;
-    }
-
     /** Where the keys are listed: the single file, or the shards' index. */
     public Path location() {
         return Path.of(where());

@@ -98,14 +98,17 @@ public final class T5Model {
         }
         T5Config config = T5Config.load(dir.resolve("config.json"));
         try (WeightStore store = WeightStore.open(dir)) {
-            checkKeepPatterns(held, store);
+            checkKeepPatterns(held, config, store.location());
             return ModelLoader.build(config, store, kernels, held);
         }
     }
 
-    /** Every keep-in-float32 pattern names a part of this checkpoint (lm_head included: a tied embedding is held as it). */
-    private static void checkKeepPatterns(WeightOptions held, WeightStore store) {
-        java.util.Set<String> names = new java.util.TreeSet<>(store.names());
+    /**
+     * Every keep-in-float32 pattern names a part of the tensors this model reads (lm_head included: a tied
+     * embedding is held as it); where: the weights' origin, for the message.
+     */
+    private static void checkKeepPatterns(WeightOptions held, T5Config config, Object where) {
+        java.util.Set<String> names = new java.util.TreeSet<>(dev.t5pt.config.T5Keys.expected(config).keySet());
         names.add("lm_head.weight");
         List<String> unmatched = held.unmatched(names);
         if (!unmatched.isEmpty()) {
@@ -118,8 +121,8 @@ public final class T5Model {
                 }
             }
             throw new IllegalArgumentException("keep in float32: " + String.join(", ", unmatched)
-                    + (unmatched.size() == 1 ? " names" : " name") + " no tensor of " + store.location()
-                    + " (a name is a dot-separated part of a key; this checkpoint's: " + String.join(", ", parts) + ")");
+                    + (unmatched.size() == 1 ? " names" : " name") + " no tensor of " + where
+                    + " (a name is a dot-separated part of a key; this model's: " + String.join(", ", parts) + ")");
         }
     }
 
@@ -151,6 +154,7 @@ public final class T5Model {
 
     /** A seeded random-weight model whose matrices are drawn straight into the format {@code held} asks for. */
     public static T5Model random(T5Config config, long seed, WeightOptions held) {
+        checkKeepPatterns(held, config, "a random-weight model");
         try {
             return ModelLoader.build(config, new dev.t5pt.io.RandomWeights(seed), Kernels.forBackend(), held);
         } catch (IOException e) {
