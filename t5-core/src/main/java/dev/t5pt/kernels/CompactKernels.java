@@ -88,9 +88,9 @@ final class CompactKernels {
             byte[] qb = q.q();
             int all = q.qRows();
             int first = q.firstRow();
+            float[] xs = onHeap(xb, x0, rows * in);                     // [rows, in]; read by all parts
             KernelTeam.run(chunks, c -> {
                 float[] dots = new float[GROUP];
-                float[] xs = onHeap(xb, x0, rows * in);                 // [rows, in]
                 int to = groupAligned(out, first, chunks, c + 1);
                 for (int o = groupAligned(out, first, chunks, c); o < to; ) {
                     int g = first + o;                                  // the row in q
