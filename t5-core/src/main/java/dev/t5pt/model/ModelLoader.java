@@ -2,6 +2,7 @@ package dev.t5pt.model;
 
 import dev.t5pt.config.FeedForwardProj;
 import dev.t5pt.config.T5Config;
+import dev.t5pt.config.T5Keys;
 import dev.t5pt.io.WeightSource;
 import dev.t5pt.kernels.Kernels;
 import dev.t5pt.layers.Attention;
@@ -22,6 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /** Builds a {@link T5Model} from HF state-dict names; reads like the key tree. */
@@ -34,6 +37,16 @@ final class ModelLoader {
         this.c = c;
         this.w = w;
         this.held = held;
+    }
+
+    /**
+     * The keys keep-in-float32 patterns are matched against: every tensor a model of this config reads, and
+     * lm_head, as which a tied embedding is held.
+     */
+    static Set<String> keepKeys(T5Config config) {
+        Set<String> keys = new TreeSet<>(T5Keys.expected(config).keySet());
+        keys.add("lm_head.weight");
+        return keys;
     }
 
     static T5Model build(T5Config config, WeightSource store, Kernels kernels, WeightOptions held) throws IOException {

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -98,31 +97,8 @@ public final class T5Model {
         }
         T5Config config = T5Config.load(dir.resolve("config.json"));
         try (WeightStore store = WeightStore.open(dir)) {
-            checkKeepPatterns(held, config, store.location());
+            held.requireMatches(ModelLoader.keepKeys(config), store.location());
             return ModelLoader.build(config, store, kernels, held);
-        }
-    }
-
-    /**
-     * Every keep-in-float32 pattern names a part of the tensors this model reads (lm_head included: a tied
-     * embedding is held as it); where: the weights' origin, for the message.
-     */
-    private static void checkKeepPatterns(WeightOptions held, T5Config config, Object where) {
-        java.util.Set<String> names = new java.util.TreeSet<>(dev.t5pt.config.T5Keys.expected(config).keySet());
-        names.add("lm_head.weight");
-        List<String> unmatched = held.unmatched(names);
-        if (!unmatched.isEmpty()) {
-            java.util.Set<String> parts = new java.util.TreeSet<>();
-            for (String n : names) {
-                for (String part : n.split("\\.")) {
-                    if (!part.chars().allMatch(Character::isDigit) && !part.equals("weight")) {
-                        parts.add(part);
-                    }
-                }
-            }
-            throw new IllegalArgumentException("keep in float32: " + String.join(", ", unmatched)
-                    + (unmatched.size() == 1 ? " names" : " name") + " no tensor of " + where
-                    + " (a name is a dot-separated part of a key; this model's: " + String.join(", ", parts) + ")");
         }
     }
 
@@ -154,7 +130,7 @@ public final class T5Model {
 
     /** A seeded random-weight model whose matrices are drawn straight into the format {@code held} asks for. */
     public static T5Model random(T5Config config, long seed, WeightOptions held) {
-        checkKeepPatterns(held, config, "a random-weight model");
+        held.requireMatches(ModelLoader.keepKeys(config), "a random-weight model");
         try {
             return ModelLoader.build(config, new dev.t5pt.io.RandomWeights(seed), Kernels.forBackend(), held);
         } catch (IOException e) {

@@ -1,6 +1,9 @@
 package dev.t5pt.weights;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * How to hold a model's matrices: a format for all of them, and name patterns of matrices kept in float32
@@ -30,10 +33,32 @@ public record WeightOptions(WeightFormat format, List<String> keepF32) implement
      * The keep patterns that match no component of any of the given keys (a misspelt name would keep nothing),
      * in the order given.
      */
-    public List<String> unmatched(java.util.Collection<String> keys) {
+    public List<String> unmatched(Collection<String> keys) {
         return keepF32.stream()
                 .filter(p -> keys.stream().noneMatch(k -> ("." + k + ".").contains("." + p + ".")))
                 .toList();
+    }
+
+    /**
+     * Refuses keep patterns that match no component of the keys (of the weights at where): one message naming
+     * them and listing the name components there.
+     */
+    public void requireMatches(Collection<String> keys, Object where) {
+        List<String> unmatched = unmatched(keys);
+        if (unmatched.isEmpty()) {
+            return;
+        }
+        Set<String> parts = new TreeSet<>();
+        for (String k : keys) {
+            for (String part : k.split("\\.")) {
+                if (!part.chars().allMatch(Character::isDigit) && !part.equals("weight")) {
+                    parts.add(part);
+                }
+            }
+        }
+        throw new IllegalArgumentException("keep in float32: " + String.join(", ", unmatched)
+                + (unmatched.size() == 1 ? " names" : " name") + " no tensor of " + where
+                + " (a name is a dot-separated part of a key; there: " + String.join(", ", parts) + ")");
     }
 
     /** The format asked for the matrix stored under key (F32 where a keep pattern matches). */

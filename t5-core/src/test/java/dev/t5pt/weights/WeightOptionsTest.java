@@ -47,5 +47,10 @@ class WeightOptionsTest {
         assertEquals(List.of("w0", "dense"), new WeightOptions(WeightFormat.INT8, List.of("w0", "wo", "dense")).unmatched(keys),
                 "whole components only, case as written");
         assertEquals(List.of("o"), new WeightOptions(WeightFormat.INT8, List.of("o")).unmatched(keys), "wo is not o");
+        new WeightOptions(WeightFormat.INT8, List.of("wo")).requireMatches(keys, "here");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new WeightOptions(WeightFormat.INT8, List.of("w0")).requireMatches(keys, "model.safetensors"));
+        assertTrue(e.getMessage().contains("w0 names no tensor of model.safetensors"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("there: DenseReluDense, block, decoder, layer, lm_head, shared, wo)"), e.getMessage());
     }
 }
