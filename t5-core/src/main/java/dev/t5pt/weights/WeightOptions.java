@@ -35,7 +35,7 @@ public record WeightOptions(WeightFormat format, List<String> keepF32) implement
      */
     public List<String> unmatched(Collection<String> keys) {
         return keepF32.stream()
-                .filter(p -> keys.stream().noneMatch(k -> ("." + k + ".").contains("." + p + ".")))
+                .filter(p -> keys.stream().noneMatch(k -> names(p, k)))
                 .toList();
     }
 
@@ -63,12 +63,11 @@ public record WeightOptions(WeightFormat format, List<String> keepF32) implement
 
     /** The format asked for the matrix stored under key (F32 where a keep pattern matches). */
     public WeightFormat formatOf(String key) {
-        String dotted = "." + key + ".";
-        for (String p : keepF32) {
-            if (dotted.contains("." + p + ".")) {
-                return WeightFormat.F32;
-            }
-        }
-        return format;
+        return keepF32.stream().anyMatch(p -> names(p, key)) ? WeightFormat.F32 : format;
+    }
+
+    /** Whether a keep pattern names the key: it is one of the key's dot-separated components (or several). */
+    private static boolean names(String pattern, String key) {
+        return ("." + key + ".").contains("." + pattern + ".");
     }
 }
