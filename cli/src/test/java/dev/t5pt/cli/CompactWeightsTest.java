@@ -40,10 +40,9 @@ class CompactWeightsTest {
     }
 
     /**
-     * int8 (embedding kept in f32, the default) against f32: within 5e-2 max-abs relative on tiny-v1_0 and
-     * tiny-lm-adapt-prompt. tiny-v1_1 misses that target (5.7%): its 48-wide rows put int8's per-row grid at
-     * ~4.6× bfloat16's rounding, and this random model amplifies any weight perturbation ~7× (bf16 itself moves
-     * its logits by 1.5%). For every fixture the int8 error stays within 6× the bf16 error: what the grid predicts.
+     * int8 (embedding kept in f32, and 4 exact values per row: the defaults) against f32: within 5e-2 max-abs
+     * relative on every fixture, and within 4× what bfloat16's rounding does (tiny-v1_1: ~2.7% against 1.5%).
+     * Plain per-row int8 (no exact values) missed 5e-2 on tiny-v1_1 (5.7%, SPEED_LOG.md, eighteenth session).
      */
     @ParameterizedTest
     @ValueSource(strings = {"tiny-v1_0", "tiny-v1_1", "tiny-lm-adapt-prompt"})
@@ -51,10 +50,9 @@ class CompactWeightsTest {
         Path fixture = Cli.fixture(model);
         double int8 = worstLogitError(dump(fixture, fixture, "int8", tmp), dump(fixture, fixture, "f32", tmp));
         double bf16 = worstLogitError(dump(fixture, fixture, "bf16", tmp), dump(fixture, fixture, "f32", tmp));
-        assertTrue(int8 <= 6 * bf16, model + ": int8 logits off by " + int8 + ", bf16 by " + bf16);
-        if (!model.equals("tiny-v1_1")) {
-            assertTrue(int8 <= 5e-2, model + ": int8 logits off by " + int8 + " (max-abs relative)");
-        }
+        System.out.println(model + ": int8 logits off by " + int8 + ", bf16 by " + bf16);
+        assertTrue(int8 <= 4 * bf16, model + ": int8 logits off by " + int8 + ", bf16 by " + bf16);
+        assertTrue(int8 <= 5e-2, model + ": int8 logits off by " + int8 + " (max-abs relative)");
     }
 
     /** The largest max-abs relative error of any case's logits. */

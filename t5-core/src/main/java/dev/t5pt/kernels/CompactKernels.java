@@ -21,7 +21,8 @@ import static dev.t5pt.kernels.VectorSupport.*;
  * decoding runs per token, reading 2 or 1 bytes per weight instead of 4, and the upcast of rows into float32
  * (for GEMMs and embedding lookups). The bfloat16 product is {@link RowKernels#matVec}'s with each weight
  * widened in the register (a bfloat16 is the top half of a float32): the same fused multiply-adds in the same
- * order ({@link VectorSupport#dotPairs}'s), so a bfloat16 matrix gives the bits its float32 upcast gives. int8: y[o] = scale[o]·Σ x[i]·q[o, i].
+ * order ({@link VectorSupport#dotPairs}'s), so a bfloat16 matrix gives the bits its float32 upcast gives. int8: y[o] = scale[o]·Σ x[i]·q[o, i] + Σₖ
+ * (row o's exact values)·x ({@link #exactGroup}).
  * x is read from a heap copy ({@link VectorSupport#onHeap}); each group of bfloat16 rows touches the next
  * group's lines ({@link #touch}), int8 rows are held interleaved so that a group is one stream ({@link Int8Layout}).
  */
@@ -89,22 +90,30 @@ final class CompactKernels {
             int all = q.qRows();
             int first = q.firstRow();
             float[] xs = onHeap(xb, x0, rows * in);                     // [rows, in]; read by all parts
+            int[] ec = q.exactCol();
+            float[] ev = q.exactValue();
+            int slots = q.exactPerRow();
             KernelTeam.run(chunks, c -> {
                 float[] dots = new float[GROUP];
+                float[] exact = new float[GROUP];
                 int to = groupAligned(out, first, chunks, c + 1);
                 for (int o = groupAligned(out, first, chunks, c); o < to; ) {
                     int g = first + o;                                  // the row in q
                     if (g % GROUP == 0 && o + GROUP <= to && g + GROUP <= all) {
                         for (int r = 0; r < rows; r++) {
                             dotInt8Group(xs, r * in, qb, g * in, in, dots);
+                            exactGroup(ec, ev, g * slots, slots, xs, r * in, exact);
                             for (int i = 0; i < GROUP; i++) {
-                                yb.putFloat(y0 + (r * out + o + i) * 4, q.scale(o + i) * dots[i]);
+                                yb.putFloat(y0 + (r * out + o + i) * 4, q.scale(o + i) * dots[i] + exact[i]);
                             }
                         }
                         o += GROUP;
                     } else {
                         for (int r = 0; r < rows; r++) {
-                            yb.putFloat(y0 + (r * out + o) * 4, q.scale(o) * dotInt8(xs, r * in, qb, all, in, g));
+                            float dot = dotInt8(xs, r * in, qb, all, in, g);
+                            float exact1 = exactDot(ec, ev, Int8Layout.exactOffset(g, 0, all, slots),
+                                    Math.min(GROUP, all - (g - g % GROUP)), slots, xs, r * in);
+                            yb.putFloat(y0 + (r * out + o) * 4, q.scale(o) * dot + exact1);
                         }
                         o++;
                     }
@@ -303,6 +312,43 @@ final class CompactKernels {
     }
 
     /**
+     * out[i] = what the exact values of row i of a whole group of an int8 matrix add to x·row: Σₖ v[e]·x[xt + c[e]]
+     * at e = at + k·GROUP + i (its {@link Frozen.Int8#exactCol}, {@link Frozen.Int8#exactValue} from the group's
+     * first, {@link Int8Layout#exactOffset}; n slots). Slot by slot, the rows in registers: {@link #exactDot}'s
+     * order, so its bits.
+     */
+    static void exactGroup(int[] c, float[] v, int at, int n, float[] x, int xt, float[] out) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;   // GROUP = 8 rows
+        for (int k = 0, e = at; k < n; k++, e += GROUP) {
+            s0 = Math.fma(v[e], x[xt + c[e]], s0);
+            s1 = Math.fma(v[e + 1], x[xt + c[e + 1]], s1);
+            s2 = Math.fma(v[e + 2], x[xt + c[e + 2]], s2);
+            s3 = Math.fma(v[e + 3], x[xt + c[e + 3]], s3);
+            s4 = Math.fma(v[e + 4], x[xt + c[e + 4]], s4);
+            s5 = Math.fma(v[e + 5], x[xt + c[e + 5]], s5);
+            s6 = Math.fma(v[e + 6], x[xt + c[e + 6]], s6);
+            s7 = Math.fma(v[e + 7], x[xt + c[e + 7]], s7);
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+        out[4] = s4;
+        out[5] = s5;
+        out[6] = s6;
+        out[7] = s7;
+    }
+
+    /** {@link #exactGroup}'s sum for one row whose slot k is at e = at + k·stride: k in order, fused multiply-adds. */
+    static float exactDot(int[] c, float[] v, int at, int stride, int n, float[] x, int xt) {
+        float s = 0;
+        for (int k = 0, e = at; k < n; k++, e += stride) {
+            s = Math.fma(v[e], x[xt + c[e]], s);
+        }
+        return s;
+    }
+
+    /**
      * Part c's start (c = parts: the end) of a split of rows [0, n) of an int8 matrix whose row 0 is row first of
      * its array: inner boundaries on the array's groups, so that no part cuts a group.
      */
@@ -338,6 +384,9 @@ final class CompactKernels {
             byte[] qb = q.q();
             int all = q.qRows();
             int full = cols - cols % Int8Layout.BLOCK;
+            int[] ec = q.exactCol();
+            float[] ev = q.exactValue();
+            int slots = q.exactPerRow();
             parallel(to - from, 1, cols, (f, t) -> {
                 for (int o = from + f; o < from + t; o++) {
                     float s = q.scale(o);
@@ -353,6 +402,11 @@ final class CompactKernels {
                     }
                     for (; j < cols; j++) {
                         db.putFloat(out + j * 4, qb[Int8Layout.offset(g, j, all, cols)] * s);
+                    }
+                    for (int k = 0; k < slots; k++) {                  // q is 0 there: the sum is the value
+                        int e = Int8Layout.exactOffset(g, k, all, slots);
+                        int at = out + ec[e] * 4;
+                        db.putFloat(at, db.getFloat(at) + ev[e]);
                     }
                 }
             });

@@ -193,7 +193,7 @@ public final class Nd4jKernels implements Kernels {
         Nd4j.matmul(x, full, y, false, true, false);
     }
 
-    /** The compact forms widened one value at a time (bfloat16) or by ND4J's cast BYTE → FLOAT times the row scales. */
+    /** The compact forms widened one value at a time (bfloat16) or by ND4J's cast BYTE → FLOAT times the row scales plus the exact values (int8). */
     @Override
     public void upcast(Frozen w, int from, int to, INDArray dst, long dstRow) {
         INDArray rows;
@@ -216,6 +216,13 @@ public final class Nd4jKernels implements Kernels {
                 q.row(o, values, (o - from) * w.cols());
             }
             rows = Nd4j.createFromArray(values).reshape(to - from, w.cols()).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).muliColumnVector(Nd4j.createFromArray(scales).reshape(to - from, 1));
+            for (int o = from; o < to; o++) {          // the exact values, where q is 0
+                for (int k = 0; k < q.exactPerRow(); k++) {
+                    int e = q.exact(o, k);
+                    int col = q.exactCol()[e];
+                    rows.putScalar(o - from, col, rows.getFloat(o - from, col) + q.exactValue()[e]);
+                }
+            }
         }
         dst.get(NDArrayIndex.interval(dstRow, dstRow + (to - from)), NDArrayIndex.all()).assign(rows);
     }

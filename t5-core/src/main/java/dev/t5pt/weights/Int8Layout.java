@@ -63,6 +63,16 @@ public final class Int8Layout {
         }
     }
 
+    /**
+     * Offset of slot k of row o's exact values in a matrix [rows, ·] with `slots` per row
+     * ({@link Frozen.Int8}): groups as above, group g0's slots from g0·slots, slot by slot, the group's n rows
+     * contiguous in each (slot k of a whole group's row r at g0·slots + k·GROUP + r).
+     */
+    public static int exactOffset(int o, int k, int rows, int slots) {
+        int g0 = o - o % GROUP;
+        return g0 * slots + k * Math.min(GROUP, rows - g0) + (o - g0);
+    }
+
     /** Distance between row o's consecutive blocks: BLOCK times the rows of its group. */
     public static int blockStride(int o, int rows) {
         return BLOCK * Math.min(GROUP, rows - (o - o % GROUP));

@@ -78,10 +78,30 @@ class CompactKernelsTest {
             INDArray a = upcast(fast, q);
             assertEquals(a, upcast(ref, q), "Vector API vs ND4J upcast, d=" + d);
             for (int o = 0; o < 90; o++) {
-                float max = w.getRow(o).amaxNumber().floatValue();
-                for (int j = 0; j < d; j++) {   // within half a step of the row's grid, and exactly on it
-                    assertTrue(Math.abs(a.getFloat(o, j) - w.getFloat(o, j)) <= 0.5f * max / 127 * 1.0001f);
-                    assertEquals(a.getFloat(o, j), q.scale(o) * Math.round(a.getFloat(o, j) / q.scale(o)));
+                java.util.Set<Integer> exact = new java.util.HashSet<>();
+                for (int k = 0; k < q.exactPerRow(); k++) {
+                    exact.add(q.exactCol()[q.exact(o, k)]);
+                }
+                assertEquals(Math.min(d, Frozen.Int8.EXACT_PER_ROW), exact.size(), "distinct exact columns, d=" + d);
+                float rest = 0;                 // the largest magnitude left on the grid, below every exact one
+                float smallestExact = Float.POSITIVE_INFINITY;
+                for (int j = 0; j < d; j++) {
+                    float v = Math.abs(w.getFloat(o, j));
+                    if (exact.contains(j)) {
+                        smallestExact = Math.min(smallestExact, v);
+                    } else {
+                        rest = Math.max(rest, v);
+                    }
+                }
+                assertTrue(rest <= smallestExact);
+                assertEquals(rest == 0 ? 1 : rest / 127, q.scale(o));
+                for (int j = 0; j < d; j++) {   // exact, or within half a step of the row's grid and exactly on it
+                    if (exact.contains(j)) {
+                        assertEquals(w.getFloat(o, j), a.getFloat(o, j));
+                    } else {
+                        assertTrue(Math.abs(a.getFloat(o, j) - w.getFloat(o, j)) <= 0.5f * q.scale(o) * 1.0001f);
+                        assertEquals(a.getFloat(o, j), q.scale(o) * Math.round(a.getFloat(o, j) / q.scale(o)));
+                    }
                 }
             }
             INDArray x = randn(3, d);
@@ -94,6 +114,47 @@ class CompactKernelsTest {
             KernelTwinsTest.close(yUp, y, 1e-5);
             KernelTwinsTest.close(yr, y, 1e-5);
         }
+    }
+
+    @Test
+    void int8WithoutExactValuesIsPlainPerRowQuantization() {
+        INDArray w = randn(20, 67);
+        Frozen.Int8 q = Frozen.Int8.of(w, 0);
+        assertEquals(0, q.exactPerRow());
+        INDArray a = upcast(fast, q);
+        assertEquals(a, upcast(ref, q));
+        for (int o = 0; o < 20; o++) {
+            assertEquals(w.getRow(o).amaxNumber().floatValue() / 127, q.scale(o));
+            for (int j = 0; j < 67; j++) {
+                assertEquals(q.scale(o) * Math.round(w.getFloat(o, j) / q.scale(o)), a.getFloat(o, j));
+            }
+        }
+    }
+
+    @Test
+    void int8KeepsARowsLargestWeightsExactAndGridsTheRestFiner() {
+        INDArray w = randn(16, 64).muli(0.01);
+        w.putScalar(3, 5, 1000f);          // one huge weight: on a plain grid it would round the rest of its row to 0
+        w.putScalar(3, 60, Float.NaN);     // not finite: kept as it is, and the scale stays finite
+        w.putScalar(9, 0, Float.NEGATIVE_INFINITY);
+        Frozen.Int8 q = Frozen.Int8.of(w);
+        INDArray a = upcast(fast, q);
+        assertEquals(1000f, a.getFloat(3, 5));
+        assertTrue(Float.isNaN(a.getFloat(3, 60)));
+        assertEquals(Float.NEGATIVE_INFINITY, a.getFloat(9, 0));
+        for (int o : new int[]{3, 9}) {
+            assertTrue(q.scale(o) < 0.1f / 127, "scale " + q.scale(o));
+            for (int j = 0; j < 64; j++) {
+                if (Float.isFinite(w.getFloat(o, j)) && w.getFloat(o, j) != 1000f) {
+                    assertTrue(Math.abs(a.getFloat(o, j) - w.getFloat(o, j)) <= 0.5f * q.scale(o) * 1.0001f);
+                }
+            }
+        }
+        INDArray x = randn(2, 64);
+        INDArray yAll = Nd4j.create(DataType.FLOAT, 2, 16);
+        fast.matVec(x, q, yAll);
+        assertTrue(Float.isNaN(yAll.getFloat(0, 3)));
+        assertTrue(Math.abs(yAll.getFloat(0, 4) - x.getRow(0).mul(a.getRow(4)).sumNumber().floatValue()) < 1e-5);
     }
 
     @Test
@@ -114,6 +175,26 @@ class CompactKernelsTest {
                     fast.matVec(x, w, y);
                     fast.matVec(x, a, yUp);
                     KernelTwinsTest.close(yUp, y, 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void int8RowsGiveTheSameBitsInWholeGroupsAndAlone() {
+        // a view starting inside a group runs its rows one at a time (dotInt8, exactDot), the whole matrix by
+        // groups (dotInt8Group, exactGroup): the same sums in the same order
+        for (int d : new int[]{5, 40, 67, 512}) {
+            Frozen.Int8 q = Frozen.Int8.of(randn(64, d));
+            INDArray x = randn(2, d);
+            INDArray all = Nd4j.create(DataType.FLOAT, 2, 64);
+            fast.matVec(x, q, all);
+            INDArray part = Nd4j.create(DataType.FLOAT, 2, 61);
+            fast.matVec(x, q.rows(3, 64), part);
+            for (int n = 0; n < 2; n++) {
+                for (int o = 3; o < 64; o++) {
+                    assertEquals(Float.floatToRawIntBits(all.getFloat(n, o)), Float.floatToRawIntBits(part.getFloat(n, o - 3)),
+                            "d=" + d + " row " + o);
                 }
             }
         }
