@@ -41,27 +41,27 @@ public final class RandomWeights implements WeightSource {
      * by name and index) and converted, so that no float32 copy of a large matrix, let alone of the model, exists.
      */
     @Override
-    public Frozen matrix(String name, WeightFormat format, long rows, long cols) {
-        return stacked(java.util.List.of(name), format, rows, cols);
+    public Frozen matrix(String name, WeightFormat format, int exactPerRow, long rows, long cols) {
+        return stacked(java.util.List.of(name), format, exactPerRow, rows, cols);
     }
 
     /** Compact stacks are drawn slice by slice straight into the one matrix (float32 ones stacked as usual). */
     @Override
-    public Frozen stacked(java.util.List<String> names, WeightFormat format, long rows, long cols) {
+    public Frozen stacked(java.util.List<String> names, WeightFormat format, int exactPerRow, long rows, long cols) {
         WeightFormat held = format.heldAs(DType.F32);
         if (held == WeightFormat.F32) {
             if (names.size() == 1) {
                 return new Frozen.F32(get(names.get(0), rows, cols));
             }
             try {
-                return WeightSource.super.stacked(names, held, rows, cols);
+                return WeightSource.super.stacked(names, held, exactPerRow, rows, cols);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }
         int step = (int) Math.max(1, Math.min(rows, SLICE_FLOATS / cols));
         INDArray[] last = {null};
-        Frozen m = Frozen.of(held, (int) (rows * names.size()), (int) cols, from -> {
+        Frozen m = Frozen.of(held, exactPerRow, (int) (rows * names.size()), (int) cols, from -> {
             if (last[0] != null) {
                 last[0].close();
             }

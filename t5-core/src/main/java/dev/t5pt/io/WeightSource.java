@@ -13,13 +13,14 @@ public interface WeightSource {
     INDArray get(String name, long... expectedShape) throws IOException;
 
     /**
-     * The matrix [rows, cols] stored under name, held in {@code format} (AS_STORED: the stored precision). This
-     * default loads float32 and converts; a source that can do better (a memory-mapped bfloat16 file, random
-     * weights drawn a slice at a time) overrides it.
+     * The matrix [rows, cols] stored under name, held in {@code format} (AS_STORED: the stored precision), with
+     * exactPerRow exact values per row if that is int8 ({@link Frozen.Int8}). This default loads float32 and
+     * converts; a source that can do better (a memory-mapped bfloat16 file, random weights drawn a slice at a
+     * time) overrides it.
      */
-    default Frozen matrix(String name, WeightFormat format, long rows, long cols) throws IOException {
+    default Frozen matrix(String name, WeightFormat format, int exactPerRow, long rows, long cols) throws IOException {
         INDArray a = get(name, rows, cols);
-        Frozen f = Frozen.of(a, format);
+        Frozen f = Frozen.of(a, format, exactPerRow);
         if (!(f instanceof Frozen.F32)) {
             a.close();
         }
@@ -31,10 +32,11 @@ public interface WeightSource {
      * format (the attention's fused q, k, v). This default loads each and copies them together; a source that can
      * write the stack directly (random weights) overrides it, so that no part exists beside the whole.
      */
-    default Frozen stacked(java.util.List<String> names, WeightFormat format, long rows, long cols) throws IOException {
+    default Frozen stacked(java.util.List<String> names, WeightFormat format, int exactPerRow, long rows, long cols)
+            throws IOException {
         Frozen[] parts = new Frozen[names.size()];
         for (int i = 0; i < parts.length; i++) {
-            parts[i] = matrix(names.get(i), format, rows, cols);
+            parts[i] = matrix(names.get(i), format, exactPerRow, rows, cols);
         }
         Frozen whole = Frozen.concatRows(parts);
         for (Frozen p : parts) {

@@ -105,7 +105,7 @@ public final class WeightStore implements WeightSource, Closeable {
      * combination is read as float32 and converted.
      */
     @Override
-    public Frozen matrix(String name, WeightFormat format, long rows, long cols) throws IOException {
+    public Frozen matrix(String name, WeightFormat format, int exactPerRow, long rows, long cols) throws IOException {
         String key = lookup(name, rows, cols);
         SafetensorsFile f = fileOf.get(key);
         TensorInfo t = f.info(key);
@@ -113,7 +113,7 @@ public final class WeightStore implements WeightSource, Closeable {
         if (held == WeightFormat.BF16 && t.dtype() == DType.BF16 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             return new Frozen.Bf16(f.map(t), (int) rows, (int) cols, f);
         }
-        return WeightSource.super.matrix(name, held, rows, cols);
+        return WeightSource.super.matrix(name, held, exactPerRow, rows, cols);
     }
 
     /** The stored key for name (or an alias), its shape and type checked; marks it used. */

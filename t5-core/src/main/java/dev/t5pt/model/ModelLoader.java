@@ -55,8 +55,8 @@ final class ModelLoader {
 
     private T5Model build(Kernels kernels) throws IOException {
         // a tied embedding is also the LM head, read whole for every token: it is held as lm_head would be
-        Frozen shared = w.matrix("shared.weight", held.formatOf(c.tieWordEmbeddings() ? "lm_head.weight" : "shared.weight"),
-                c.vocabSize(), c.dModel());
+        String sharedAs = c.tieWordEmbeddings() ? "lm_head.weight" : "shared.weight";
+        Frozen shared = w.matrix("shared.weight", held.formatOf(sharedAs), exactPerRow(sharedAs), c.vocabSize(), c.dModel());
         List<EncoderBlock> enc = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             String p = "encoder.block." + i + ".layer.";
@@ -83,7 +83,18 @@ final class ModelLoader {
     }
 
     private Frozen matrix(String key, int rows, int cols) throws IOException {
-        return w.matrix(key, held.formatOf(key), rows, cols);
+        return w.matrix(key, held.formatOf(key), exactPerRow(key), rows, cols);
+    }
+
+    /**
+     * Exact values per row of the matrix under key when it is held as int8 ({@link Frozen.Int8}): the blocks'
+     * matrices, whose rounding compounds through the layers, get {@link Frozen.Int8#EXACT_PER_ROW}; the LM head,
+     * whose rounding reaches the logits once, gets none — on the fixtures and their redrawn twins exact values
+     * in the head changed nothing, and at T5-small its 32128 rows are half of the rows a decoded token reads
+     * (benchmarks/SPEED_LOG.md, eighteenth session).
+     */
+    private static int exactPerRow(String key) {
+        return key.equals("lm_head.weight") ? 0 : Frozen.Int8.EXACT_PER_ROW;
     }
 
     private Linear linear(String key, int out, int in) throws IOException {
@@ -95,7 +106,8 @@ final class ModelLoader {
         // q, k and v are stacked into one matrix of one format: float32 for all if a keep pattern names any
         boolean keep = Stream.of("q", "k", "v").anyMatch(n -> held.formatOf(p + n + ".weight") == WeightFormat.F32);
         WeightFormat f = keep ? WeightFormat.F32 : held.format();
-        Frozen qkv = w.stacked(List.of(p + "q.weight", p + "k.weight", p + "v.weight"), f, inner, c.dModel());
+        Frozen qkv = w.stacked(List.of(p + "q.weight", p + "k.weight", p + "v.weight"), f, Frozen.Int8.EXACT_PER_ROW,
+                inner, c.dModel());
         return Attention.fused(qkv, matrix(p + "o.weight", c.dModel(), inner), c.numHeads(), c.dKv());
     }
 

@@ -159,7 +159,7 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
             implements Frozen {
 
         /** Exact values per row of the matrices {@link #of} makes. */
-        public static final int EXACT_PER_ROW = 4;
+        public static final int EXACT_PER_ROW = 5;
 
         public Int8 {
             if (cols <= 0 || q.length % cols != 0 || firstRow + (long) rows > q.length / cols
@@ -321,20 +321,23 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
      * A compact matrix [rows, cols] built from float32 row slices, each converted into the matrix as it comes: no
      * float32 copy of the whole matrix is ever made (random weights of T5-XXL).
      */
-    static Frozen of(WeightFormat format, int rows, int cols, Slices slices) {
+    static Frozen of(WeightFormat format, int exactPerRow, int rows, int cols, Slices slices) {
         return switch (format) {
             case BF16 -> Bf16.of(rows, cols, slices);
-            case INT8 -> Int8.of(rows, cols, Int8.EXACT_PER_ROW, slices);
+            case INT8 -> Int8.of(rows, cols, exactPerRow, slices);
             default -> throw new IllegalArgumentException("expected a compact format, found " + format);
         };
     }
 
-    /** W in the given format (F32 or a compact one) from a float32 matrix; AS_STORED keeps float32. */
-    static Frozen of(INDArray w, WeightFormat format) {
+    /**
+     * W in the given format (F32 or a compact one) from a float32 matrix; AS_STORED keeps float32; exactPerRow:
+     * exact values per row under INT8 ({@link Int8#of(INDArray, int)}).
+     */
+    static Frozen of(INDArray w, WeightFormat format, int exactPerRow) {
         return switch (format) {
             case F32, AS_STORED -> new F32(w);
             case BF16 -> Bf16.of(w);
-            case INT8 -> Int8.of(w);
+            case INT8 -> Int8.of(w, exactPerRow);
         };
     }
 
