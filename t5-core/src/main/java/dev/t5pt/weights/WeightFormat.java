@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * How a model's frozen matrices are held in memory. {@link #AS_STORED} keeps a checkpoint's own precision
  * (bfloat16 stays bfloat16, everything else is float32); the others convert at load: {@link #BF16} rounds to
- * nearest even, {@link #INT8} quantizes each output row symmetrically with a float32 scale. Norm scales and
+ * nearest even, {@link #INT8} quantizes each output row symmetrically with a float32 scale, a few of its largest
+ * weights held exactly ({@link Frozen.Int8}). Norm scales and
  * position-bias tables are always float32 (they are tiny).
  */
 public enum WeightFormat {
