@@ -145,12 +145,13 @@ public sealed interface Frozen permits Frozen.F32, Frozen.Bf16, Frozen.Int8 {
      * slot by slot inside a group, so that decoding reads them as two streams.
      *
      * <p>Why the exact values (the dense-and-sparse split of SqueezeLLM and SpQR): a row's scale is set by its
-     * largest weight, so taking its few largest out of the grid makes the grid finer for all the others. With 4
-     * per row the int8 logits of the fixtures are within 0.9% / 2.7% / 4.9% of float32 (tiny-v1_0 / tiny-v1_1 /
-     * tiny-lm-adapt-prompt; 1.4% / 5.7% / 4.3% without), and over 30 models redrawn with each random fixture's
-     * config and statistics the median error falls from 5.7% to 3.8% (tiny-v1_1's) and 4.7% to 2.9%
-     * (tiny-lm-adapt-prompt's) (benchmarks/SPEED_LOG.md, eighteenth session). The cost: 32 bytes more per row
-     * (T5-XXL: ~76 MB on 11 GB), and decoding one multiply-add per exact value (T5-small: ~1-3% of a token).
+     * largest weight, so taking its few largest out of the grid makes the grid finer for all the others. The
+     * loader gives the blocks' matrices {@link #EXACT_PER_ROW} per row and the LM head none
+     * ({@code ModelLoader.exactPerRow}); the fixtures' int8 logits are then within 1.0% / 3.5% / 2.2% of float32
+     * (tiny-v1_0 / tiny-v1_1 / tiny-lm-adapt-prompt; plain per-row 1.4% / 5.7% / 4.3%), and over 30 models redrawn
+     * with each random fixture's config and statistics the median falls from 5.7% to 3.6% (tiny-v1_1's) and 4.7%
+     * to 3.2% (benchmarks/SPEED_LOG.md, eighteenth session). The cost: 8 bytes per exact value (T5-XXL: ~90 MB on
+     * 11 GB), and one multiply-add per exact value when decoding.
      * <p>On the Java heap: on JDK 17 the Vector API reads a byte[] faster than native memory
      * (benchmarks/SPEED_LOG.md, eleventh session), and int8 is made at load anyway (never mapped from a file). A
      * JVM holding an int8 model needs a heap of its size (the launcher sizes it).
