@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The compact-weight kernels: bfloat16 upcast and matVec give exactly the bits of the float32 kernels on the
- * upcast matrix; int8 upcast is scale·q exactly and its matVec is within float rounding of the upcast's; the
+ * upcast matrix; int8 upcast is scale·q exactly (its exact values as they were) and its matVec is within float
+ * rounding of the upcast's, a group's rows giving the bits of the same rows alone; the
  * Vector API kernels against their ND4J twins; row views of both formats.
  */
 class CompactKernelsTest {
