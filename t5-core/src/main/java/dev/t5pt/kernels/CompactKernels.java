@@ -112,7 +112,7 @@ final class CompactKernels {
                         for (int r = 0; r < rows; r++) {
                             float dot = dotInt8(xs, r * in, qb, all, in, g);
                             float exact1 = exactDot(ec, ev, Int8Layout.exactOffset(g, 0, all, slots),
-                                    Math.min(GROUP, all - (g - g % GROUP)), slots, xs, r * in);
+                                    Int8Layout.groupRows(g, all), slots, xs, r * in);
                             yb.putFloat(y0 + (r * out + o) * 4, q.scale(o) * dot + exact1);
                         }
                         o++;

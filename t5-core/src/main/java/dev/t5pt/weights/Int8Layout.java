@@ -28,7 +28,7 @@ public final class Int8Layout {
     /** Offset of element (o, j) of a [rows, cols] matrix. */
     public static int offset(int o, int j, int rows, int cols) {
         int g0 = o - o % GROUP;
-        int n = Math.min(GROUP, rows - g0);
+        int n = groupRows(o, rows);
         int r = o - g0;
         int full = cols - cols % BLOCK;
         int base = g0 * cols;
@@ -70,11 +70,16 @@ public final class Int8Layout {
      */
     public static int exactOffset(int o, int k, int rows, int slots) {
         int g0 = o - o % GROUP;
-        return g0 * slots + k * Math.min(GROUP, rows - g0) + (o - g0);
+        return g0 * slots + k * groupRows(o, rows) + (o - g0);
     }
 
     /** Distance between row o's consecutive blocks: BLOCK times the rows of its group. */
     public static int blockStride(int o, int rows) {
-        return BLOCK * Math.min(GROUP, rows - (o - o % GROUP));
+        return BLOCK * groupRows(o, rows);
+    }
+
+    /** The rows of row o's group: GROUP, or fewer in a short last group. */
+    public static int groupRows(int o, int rows) {
+        return Math.min(GROUP, rows - (o - o % GROUP));
     }
 }
